@@ -1,0 +1,114 @@
+#include "support/test_support.hpp"
+
+#include <cmath>
+#include <cstdlib>
+#include <cstring>
+#include <fstream>
+#include <random>
+#include <sstream>
+#include <stdexcept>
+
+namespace clipkit::testing {
+
+namespace fs = std::filesystem;
+
+fs::path shared_dir() {
+  if (const char* env = std::getenv("CLIPKIT_SHARED_DIR"); env && *env) return env;
+  return fs::path(CLIPKIT_SHARED_DIR);
+}
+fs::path fixtures_dir() { return shared_dir() / "fixtures"; }
+fs::path images_dir() { return shared_dir() / "data" / "images"; }
+fs::path bpe_vocab() { return shared_dir() / "data" / "clip" / "bpe_simple_vocab_16e6.txt.gz"; }
+fs::path source_dir() { return fs::path(CLIPKIT_SOURCE_DIR); }
+fs::path binary_dir() { return fs::path(CLIPKIT_BINARY_DIR); }
+
+std::string read_text(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw std::runtime_error("cannot open " + path.string());
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+std::vector<uint8_t> read_bytes(const fs::path& path) {
+  std::string s = read_text(path);
+  return std::vector<uint8_t>(s.begin(), s.end());
+}
+
+void write_bytes(const fs::path& path, std::span<const uint8_t> bytes) {
+  std::ofstream out(path, std::ios::binary);
+  out.write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
+  if (!out) throw std::runtime_error("cannot write " + path.string());
+}
+
+nlohmann::json read_json(const fs::path& path) { return nlohmann::json::parse(read_text(path)); }
+
+NpyArray read_npy(const fs::path& path) {
+  std::string bytes = read_text(path);
+  if (bytes.size() < 10 || bytes.compare(0, 6, "\x93NUMPY") != 0)
+    throw std::runtime_error("not an npy file: " + path.string());
+  const uint8_t major = static_cast<uint8_t>(bytes[6]);
+  size_t header_len = 0, offset = 0;
+  if (major == 1) {
+    header_len = static_cast<uint8_t>(bytes[8]) | (static_cast<uint8_t>(bytes[9]) << 8);
+    offset = 10;
+  } else {
+    uint32_t n = 0;
+    std::memcpy(&n, bytes.data() + 8, 4);
+    header_len = n;
+    offset = 12;
+  }
+  std::string header = bytes.substr(offset, header_len);
+  if (header.find("'<f4'") == std::string::npos || header.find("'fortran_order': False") == std::string::npos)
+    throw std::runtime_error("npy is not C-order float32: " + path.string());
+  NpyArray out;
+  auto lp = header.find('(', header.find("'shape'"));
+  auto rp = header.find(')', lp);
+  std::stringstream shape(header.substr(lp + 1, rp - lp - 1));
+  std::string item;
+  size_t numel = 1;
+  while (std::getline(shape, item, ',')) {
+    if (item.find_first_not_of(" ") == std::string::npos) continue;
+    out.shape.push_back(std::stoll(item));
+    numel *= static_cast<size_t>(out.shape.back());
+  }
+  const size_t data_offset = offset + header_len;
+  if (bytes.size() < data_offset + numel * 4) throw std::runtime_error("npy truncated: " + path.string());
+  out.data.resize(numel);
+  std::memcpy(out.data.data(), bytes.data() + data_offset, numel * 4);
+  return out;
+}
+
+double cosine(std::span<const float> a, std::span<const float> b) {
+  double dot = 0, na = 0, nb = 0;
+  for (size_t i = 0; i < a.size() && i < b.size(); ++i) {
+    dot += double(a[i]) * b[i];
+    na += double(a[i]) * a[i];
+    nb += double(b[i]) * b[i];
+  }
+  return dot / (std::sqrt(na) * std::sqrt(nb) + 1e-300);
+}
+
+double max_abs_diff(std::span<const float> a, std::span<const float> b) {
+  double m = a.size() == b.size() ? 0.0 : INFINITY;
+  for (size_t i = 0; i < a.size() && i < b.size(); ++i) m = std::max(m, std::fabs(double(a[i]) - b[i]));
+  return m;
+}
+
+double max_abs(std::span<const float> a) {
+  double m = 0;
+  for (float v : a) m = std::max(m, std::fabs(double(v)));
+  return m;
+}
+
+TempDir::TempDir() {
+  std::random_device rd;
+  path_ = fs::temp_directory_path() / ("clipkit-test-" + std::to_string(rd()) + std::to_string(rd()));
+  fs::create_directories(path_);
+}
+TempDir::~TempDir() {
+  std::error_code ec;
+  fs::remove_all(path_, ec);
+}
+
+}  // namespace clipkit::testing

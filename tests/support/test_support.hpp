@@ -1,0 +1,56 @@
+// Helpers shared by the tests: where the fixtures are, .npy/.json readers, and the
+// numerical tolerances stated once.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <span>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+namespace clipkit::testing {
+
+// ../shared beside the checkout, or $CLIPKIT_SHARED_DIR when set.
+std::filesystem::path shared_dir();
+std::filesystem::path fixtures_dir();  // shared_dir()/fixtures
+std::filesystem::path images_dir();    // shared_dir()/data/images
+std::filesystem::path bpe_vocab();     // shared_dir()/data/clip/bpe_simple_vocab_16e6.txt.gz
+std::filesystem::path source_dir();    // the project checkout
+std::filesystem::path binary_dir();    // the build folder
+
+nlohmann::json read_json(const std::filesystem::path& path);
+std::string read_text(const std::filesystem::path& path);
+
+struct NpyArray {
+  std::vector<int64_t> shape;
+  std::vector<float> data;
+};
+// Reads a little-endian float32 C-order .npy file.
+NpyArray read_npy(const std::filesystem::path& path);
+
+// Tolerances for fp32 parity with OpenAI's reference (FIXTURES.md).
+inline constexpr double kMinCosine = 0.99999;
+inline constexpr double kMaxAbsRelative = 1e-4;  // times max|expected|
+inline constexpr double kProbTolerance = 1e-4;
+
+double cosine(std::span<const float> a, std::span<const float> b);
+double max_abs_diff(std::span<const float> a, std::span<const float> b);
+double max_abs(std::span<const float> a);
+
+// A temporary folder removed when the object dies.
+class TempDir {
+ public:
+  TempDir();
+  ~TempDir();
+  const std::filesystem::path& path() const { return path_; }
+
+ private:
+  std::filesystem::path path_;
+};
+
+std::vector<uint8_t> read_bytes(const std::filesystem::path& path);
+void write_bytes(const std::filesystem::path& path, std::span<const uint8_t> bytes);
+
+}  // namespace clipkit::testing
