@@ -1,0 +1,22 @@
+// kernels/attention.hpp — multi-head scaled dot-product attention over one sequence,
+// reading the packed q|k|v rows that CLIP's in_proj produces.
+//
+//   attention(qkv, len, width, heads, causal, out);
+//   // qkv: len × 3·width (q, k, v side by side, as in_proj_weight's row order)
+//   // out: len × width (heads concatenated), ready for out_proj
+//
+// causal=true masks key j > query i (the text tower). Single-threaded; callers run
+// sequences (and heads) in parallel.
+#pragma once
+
+#include <cstddef>
+
+namespace clipkit::kernels {
+
+void attention(const float* qkv, size_t len, size_t width, size_t heads, bool causal, float* out);
+
+// One head; exposed for tests. scratch: len floats.
+void attention_head(const float* qkv, size_t len, size_t width, size_t head, size_t head_dim,
+                    bool causal, float* out, float* scratch);
+
+}  // namespace clipkit::kernels
