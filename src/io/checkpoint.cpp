@@ -1,0 +1,166 @@
+#include "io/checkpoint.hpp"
+
+#include <algorithm>
+#include <cstring>
+#include <system_error>
+
+#include "clipkit/error.hpp"
+#include "io/config_file.hpp"
+#include "io/mapped_file.hpp"
+#include "io/name_map.hpp"
+#include "io/safetensors.hpp"
+#include "io/torch_zip.hpp"
+
+namespace clipkit::io {
+
+int64_t Tensor::numel() const {
+  int64_t n = 1;
+  for (int64_t d : shape) n *= d;
+  return n;
+}
+
+namespace {
+
+namespace fs = std::filesystem;
+
+bool is_file(const fs::path& p) {
+  std::error_code ec;
+  return fs::is_regular_file(p, ec);
+}
+
+// The file a tokenizer can read: OpenAI's merges (*.txt.gz), then HF's merges.txt /
+// vocab.json.
+std::optional<fs::path> find_vocab(const fs::path& folder) {
+  std::error_code ec;
+  std::vector<fs::path> gz;
+  for (const auto& entry : fs::directory_iterator(folder, ec)) {
+    const std::string name = entry.path().filename().string();
+    if (name.ends_with(".txt.gz") && is_file(entry.path())) gz.push_back(entry.path());
+  }
+  if (!gz.empty()) return *std::min_element(gz.begin(), gz.end());
+  for (const char* name : {"merges.txt", "vocab.json"}) {
+    if (is_file(folder / name)) return folder / name;
+  }
+  return std::nullopt;
+}
+
+// HF names become canonical; non-parameter entries go. True when the names were HF's.
+bool canonicalize(std::map<std::string, Tensor>& tensors, const std::string& display_name) {
+  const bool hf = looks_like_hf_clip(tensors);
+  if (hf) tensors = map_hf_to_openai(std::move(tensors), display_name);
+  drop_non_parameters(tensors);
+  return hf;
+}
+
+void load_torch_file(const fs::path& path, Checkpoint& ckpt) {
+  const MappedFile file(path);
+  TorchZipContents contents = read_torch_zip(file.bytes(), path.string());
+  ckpt.dtype = contents.tensors.dominant_dtype();
+  if (contents.kind == TorchZipKind::torchscript) {
+    ckpt.format = "openai-torchscript";
+    ckpt.activation = "quick_gelu";  // OpenAI's released models all use QuickGELU
+  } else {
+    ckpt.format = "torch-state-dict";
+  }
+  ckpt.tensors = std::move(contents.tensors.tensors);
+  canonicalize(ckpt.tensors, path.string());
+}
+
+// Returns whether the file used Hugging Face names.
+bool load_safetensors_file(const fs::path& path, Checkpoint& ckpt) {
+  const SafetensorsFile file(path);
+  TensorSet set = file.read_all();
+  ckpt.dtype = set.dominant_dtype();
+  ckpt.tensors = std::move(set.tensors);
+  return canonicalize(ckpt.tensors, path.string());
+}
+
+bool starts_with_bytes(const fs::path& path, const char* magic, size_t n) {
+  const MappedFile file(path);
+  return file.size() >= n && std::memcmp(file.bytes().data(), magic, n) == 0;
+}
+
+void load_file(const fs::path& path, Checkpoint& ckpt) {
+  const std::string ext = path.extension().string();
+  if (ext == ".safetensors") {
+    ckpt.format = "safetensors";
+    const bool hf = load_safetensors_file(path, ckpt);
+    // HF weights given as a file: the config beside them still describes them.
+    const fs::path config = path.parent_path() / "config.json";
+    if (hf && is_file(config)) {
+      const ContainerConfig parsed = read_hf_config(config);
+      ckpt.format = "hf-safetensors";
+      ckpt.activation = parsed.activation;
+      ckpt.config_ints = parsed.ints;
+    }
+    return;
+  }
+  if (ext == ".pt" || ext == ".pth" || ext == ".bin" || starts_with_bytes(path, "PK", 2)) {
+    load_torch_file(path, ckpt);
+    return;
+  }
+  throw Error(ErrorCode::unsupported,
+              path.string() + ": unknown checkpoint container (expected a .pt/.pth/.bin torch "
+                              "zip or a .safetensors file, or a Hugging Face / open_clip folder)");
+}
+
+void load_folder(const fs::path& folder, Checkpoint& ckpt) {
+  ckpt.vocab_path = find_vocab(folder);
+  if (is_file(folder / "open_clip_config.json")) {
+    for (const char* weights : {"open_clip_model.safetensors", "open_clip_pytorch_model.bin"}) {
+      const fs::path file = folder / weights;
+      if (!is_file(file)) continue;
+      const ContainerConfig config = read_open_clip_config(folder / "open_clip_config.json");
+      if (file.extension() == ".safetensors") {
+        load_safetensors_file(file, ckpt);
+        ckpt.format = "open_clip-safetensors";
+      } else {
+        load_torch_file(file, ckpt);
+      }
+      ckpt.activation = config.activation;
+      ckpt.config_ints = config.ints;
+      return;
+    }
+  }
+  if (is_file(folder / "config.json")) {
+    for (const char* weights : {"model.safetensors", "pytorch_model.bin"}) {
+      const fs::path file = folder / weights;
+      if (!is_file(file)) continue;
+      const ContainerConfig config = read_hf_config(folder / "config.json");
+      if (file.extension() == ".safetensors") {
+        load_safetensors_file(file, ckpt);
+        ckpt.format = "hf-safetensors";
+      } else {
+        load_torch_file(file, ckpt);
+      }
+      ckpt.activation = config.activation;
+      ckpt.config_ints = config.ints;
+      return;
+    }
+  }
+  throw Error(ErrorCode::not_found,
+              folder.string() + ": no CLIP weights in this folder (looked for "
+                                "open_clip_config.json + open_clip_model.safetensors / "
+                                "open_clip_pytorch_model.bin, and config.json + "
+                                "model.safetensors / pytorch_model.bin)");
+}
+
+}  // namespace
+
+Checkpoint load_checkpoint(const fs::path& path) {
+  std::error_code ec;
+  const fs::file_status status = fs::status(path, ec);
+  if (ec || !fs::exists(status)) {
+    throw Error(ErrorCode::not_found, path.string() + ": no such file or folder");
+  }
+  Checkpoint ckpt;
+  ckpt.path = path;
+  if (fs::is_directory(status)) {
+    load_folder(path, ckpt);
+  } else {
+    load_file(path, ckpt);
+  }
+  return ckpt;
+}
+
+}  // namespace clipkit::io

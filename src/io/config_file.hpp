@@ -1,0 +1,38 @@
+// io/config_file.hpp — hyper-parameters and activation from the config files that
+// sit beside safetensors weights: Hugging Face `config.json` (CLIPConfig) and
+// open_clip's `open_clip_config.json` (its `model_cfg`).
+//
+//   ContainerConfig c = read_hf_config(folder / "config.json");
+//   c.activation;                      // "quick_gelu", "gelu", ...
+//   c.ints.at("vision_heads");
+//
+// Keys of `ints`: embed_dim, image_resolution, patch_size, vision_width,
+// vision_layers, vision_heads, text_width, text_layers, text_heads, context_length,
+// vocab_size. Absent fields take the defaults the owning library uses
+// (transformers' CLIPConfig, open_clip's CLIPVisionCfg/CLIPTextCfg).
+// Errors: clipkit::Error naming the file: not_found, corrupt_data (not JSON, a field
+// of the wrong type).
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <map>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+namespace clipkit::io {
+
+struct ContainerConfig {
+  std::string activation;
+  std::map<std::string, int64_t> ints;
+};
+
+ContainerConfig parse_hf_config(const nlohmann::json& config, const std::string& display_name);
+ContainerConfig parse_open_clip_config(const nlohmann::json& config,
+                                       const std::string& display_name);
+
+ContainerConfig read_hf_config(const std::filesystem::path& path);
+ContainerConfig read_open_clip_config(const std::filesystem::path& path);
+
+}  // namespace clipkit::io

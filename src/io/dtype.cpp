@@ -1,0 +1,101 @@
+#include "io/dtype.hpp"
+
+#include <bit>
+#include <cstring>
+#include <limits>
+
+namespace clipkit::io {
+
+static_assert(std::endian::native == std::endian::little,
+              "checkpoint readers assume a little-endian host");
+
+size_t dtype_size(DType dtype) {
+  switch (dtype) {
+    case DType::f64: case DType::i64: return 8;
+    case DType::f32: case DType::i32: return 4;
+    case DType::f16: case DType::bf16: case DType::i16: return 2;
+    case DType::i8: case DType::u8: case DType::boolean: return 1;
+  }
+  return 1;
+}
+
+const char* dtype_name(DType dtype) {
+  switch (dtype) {
+    case DType::f32: return "f32";
+    case DType::f16: return "f16";
+    case DType::bf16: return "bf16";
+    case DType::f64: return "f64";
+    case DType::i64: return "i64";
+    case DType::i32: return "i32";
+    case DType::i16: return "i16";
+    case DType::i8: return "i8";
+    case DType::u8: return "u8";
+    case DType::boolean: return "bool";
+  }
+  return "?";
+}
+
+bool is_floating(DType dtype) {
+  return dtype == DType::f32 || dtype == DType::f16 || dtype == DType::bf16 ||
+         dtype == DType::f64;
+}
+
+float f16_to_f32(uint16_t h) {
+  const uint32_t sign = static_cast<uint32_t>(h & 0x8000u) << 16;
+  const uint32_t exponent = (h >> 10) & 0x1fu;
+  uint32_t mantissa = h & 0x3ffu;
+  uint32_t bits;
+  if (exponent == 0x1f) {  // inf / nan
+    bits = sign | 0x7f800000u | (mantissa << 13);
+  } else if (exponent != 0) {
+    bits = sign | ((exponent + 112) << 23) | (mantissa << 13);
+  } else if (mantissa == 0) {
+    bits = sign;
+  } else {  // subnormal: normalise
+    uint32_t e = 113;
+    while ((mantissa & 0x400u) == 0) {
+      mantissa <<= 1;
+      --e;
+    }
+    bits = sign | (e << 23) | ((mantissa & 0x3ffu) << 13);
+  }
+  return std::bit_cast<float>(bits);
+}
+
+float bf16_to_f32(uint16_t bits) {
+  return std::bit_cast<float>(static_cast<uint32_t>(bits) << 16);
+}
+
+float load_as_f32(DType dtype, const uint8_t* base, size_t index) {
+  const uint8_t* p = base + index * dtype_size(dtype);
+  switch (dtype) {
+    case DType::f32: { float v; std::memcpy(&v, p, 4); return v; }
+    case DType::f16: { uint16_t v; std::memcpy(&v, p, 2); return f16_to_f32(v); }
+    case DType::bf16: { uint16_t v; std::memcpy(&v, p, 2); return bf16_to_f32(v); }
+    case DType::f64: { double v; std::memcpy(&v, p, 8); return static_cast<float>(v); }
+    case DType::i64: { int64_t v; std::memcpy(&v, p, 8); return static_cast<float>(v); }
+    case DType::i32: { int32_t v; std::memcpy(&v, p, 4); return static_cast<float>(v); }
+    case DType::i16: { int16_t v; std::memcpy(&v, p, 2); return static_cast<float>(v); }
+    case DType::i8: return static_cast<float>(static_cast<int8_t>(*p));
+    case DType::u8: return static_cast<float>(*p);
+    case DType::boolean: return *p != 0 ? 1.0f : 0.0f;
+  }
+  return 0.0f;
+}
+
+void widen_to_f32(DType dtype, const uint8_t* src, size_t count, float* dst) {
+  if (dtype == DType::f32) {
+    std::memcpy(dst, src, count * sizeof(float));
+    return;
+  }
+  for (size_t i = 0; i < count; ++i) dst[i] = load_as_f32(dtype, src, i);
+}
+
+std::optional<int64_t> checked_mul(int64_t a, int64_t b) {
+  if (a < 0 || b < 0) return std::nullopt;
+  int64_t r;
+  if (__builtin_mul_overflow(a, b, &r)) return std::nullopt;
+  return r;
+}
+
+}  // namespace clipkit::io

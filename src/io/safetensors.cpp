@@ -1,0 +1,122 @@
+#include "io/safetensors.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <optional>
+
+#include "clipkit/error.hpp"
+
+namespace clipkit::io {
+namespace {
+
+std::optional<DType> parse_dtype(const std::string& name) {
+  if (name == "F32") return DType::f32;
+  if (name == "F16") return DType::f16;
+  if (name == "BF16") return DType::bf16;
+  return std::nullopt;
+}
+
+[[noreturn]] void corrupt(const std::string& file, const std::string& what) {
+  throw Error(ErrorCode::corrupt_data, file + ": " + what);
+}
+
+}  // namespace
+
+std::vector<SafetensorsEntry> parse_safetensors(std::span<const uint8_t> bytes,
+                                                const std::string& display_name) {
+  auto fail = [&](const std::string& what) { corrupt(display_name, what); };
+  if (bytes.size() < 8) {
+    fail("file of " + std::to_string(bytes.size()) +
+         " bytes is too short for a safetensors header length (8 bytes)");
+  }
+  uint64_t header_size = 0;
+  for (int i = 7; i >= 0; --i) header_size = (header_size << 8) | bytes[static_cast<size_t>(i)];
+  if (header_size > bytes.size() - 8) {
+    fail("header length " + std::to_string(header_size) + " exceeds the " +
+         std::to_string(bytes.size() - 8) + " bytes after the length field (truncated?)");
+  }
+  const auto header_bytes = bytes.subspan(8, header_size);
+  const auto data = bytes.subspan(8 + header_size);
+
+  nlohmann::json header;
+  try {
+    header = nlohmann::json::parse(header_bytes.begin(), header_bytes.end());
+  } catch (const nlohmann::json::exception& e) {
+    fail(std::string("header is not valid JSON: ") + e.what());
+  }
+  if (!header.is_object()) fail("header is not a JSON object");
+
+  std::vector<SafetensorsEntry> entries;
+  entries.reserve(header.size());
+  for (const auto& [name, info] : header.items()) {
+    if (name == "__metadata__") continue;
+    const std::string where = "tensor '" + name + "': ";
+    if (!info.is_object()) fail(where + "header entry is not an object");
+    const auto dtype_it = info.find("dtype");
+    const auto shape_it = info.find("shape");
+    const auto offsets_it = info.find("data_offsets");
+    if (dtype_it == info.end() || !dtype_it->is_string()) fail(where + "missing \"dtype\" string");
+    if (shape_it == info.end() || !shape_it->is_array()) fail(where + "missing \"shape\" array");
+    if (offsets_it == info.end() || !offsets_it->is_array() || offsets_it->size() != 2) {
+      fail(where + "missing \"data_offsets\" [begin, end]");
+    }
+    SafetensorsEntry entry;
+    entry.name = name;
+    const std::string dtype_name_str = dtype_it->get<std::string>();
+    const auto dtype = parse_dtype(dtype_name_str);
+    if (!dtype) {
+      throw Error(ErrorCode::unsupported, display_name + ": " + where + "dtype " +
+                                              dtype_name_str +
+                                              " is not supported (expected F32, F16 or BF16)");
+    }
+    entry.dtype = *dtype;
+    for (const auto& d : *shape_it) {
+      if (!d.is_number_unsigned()) fail(where + "shape " + shape_it->dump() + " has a non-count entry");
+      const uint64_t extent = d.get<uint64_t>();
+      if (extent > static_cast<uint64_t>(INT64_MAX)) fail(where + "shape extent overflows");
+      entry.shape.push_back(static_cast<int64_t>(extent));
+    }
+    for (const auto& o : *offsets_it) {
+      if (!o.is_number_unsigned()) fail(where + "data_offsets " + offsets_it->dump() + " are not counts");
+    }
+    const uint64_t begin = (*offsets_it)[0].get<uint64_t>();
+    const uint64_t end = (*offsets_it)[1].get<uint64_t>();
+    if (begin > end || end > data.size()) {
+      fail(where + "data_offsets [" + std::to_string(begin) + ", " + std::to_string(end) +
+           "] out of bounds of the " + std::to_string(data.size()) + "-byte data section");
+    }
+    const auto numel = checked_numel(entry.shape);
+    const auto expected = numel ? checked_mul(*numel, static_cast<int64_t>(dtype_size(*dtype)))
+                                : std::nullopt;
+    if (!expected) fail(where + "shape " + shape_string(entry.shape) + " overflows");
+    if (static_cast<uint64_t>(*expected) != end - begin) {
+      fail(where + "holds " + std::to_string(end - begin) + " bytes, expected " +
+           dtype_name_str + " size " + std::to_string(dtype_size(*dtype)) + " x " +
+           std::to_string(*numel) + " elements of shape " + shape_string(entry.shape) + " = " +
+           std::to_string(*expected) + " bytes");
+    }
+    entry.bytes = data.subspan(begin, end - begin);
+    entries.push_back(std::move(entry));
+  }
+  return entries;
+}
+
+SafetensorsFile::SafetensorsFile(const std::filesystem::path& path) : file_(path) {
+  entries_ = parse_safetensors(file_.bytes(), path.string());
+}
+
+TensorSet SafetensorsFile::read_all() const {
+  TensorSet set;
+  for (const SafetensorsEntry& e : entries_) {
+    Tensor t;
+    t.shape = e.shape;
+    t.data.resize(e.bytes.size() / dtype_size(e.dtype));
+    widen_to_f32(e.dtype, e.bytes.data(), t.data.size(), t.data.data());
+    set.stored_elements[e.dtype] += static_cast<int64_t>(t.data.size());
+    set.tensors[e.name] = std::move(t);
+  }
+  return set;
+}
+
+}  // namespace clipkit::io
