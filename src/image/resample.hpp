@@ -1,0 +1,36 @@
+// image/resample.hpp — Pillow 9.4's Image.resize, bit for bit, for 8-bit images.
+//
+//   // a 640x427 RGB image to 335x224, as img.resize((335, 224), Image.BICUBIC)
+//   std::vector<uint8_t> out = resample_bicubic(pixels, 640, 427, 3, 335, 224);
+//
+// Pixels are row-major and interleaved (HWC) with `channels` bytes per pixel (1..4);
+// each channel is filtered on its own, as Pillow does. Thread-safe (no shared state).
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <vector>
+
+#include "clipkit/image.hpp"
+
+namespace clipkit::image {
+
+// ImagingResample with the bicubic filter (a = -0.5): a horizontal then a vertical
+// pass, each with support 2*max(scale, 1), coefficients normalised to sum 1 and then
+// turned into 22-bit fixed point with rounding; sums start at half a unit and are
+// clipped to 0..255. A pass whose size does not change is skipped, as Pillow skips it.
+std::vector<uint8_t> resample_bicubic(std::span<const uint8_t> pixels, int width, int height,
+                                      int channels, int out_width, int out_height);
+
+// Pillow's NEAREST resize (ImagingScaleAffine): the source column of output x is
+// trunc((x + 0.5) * in/out) with the position accumulated in double as Pillow does.
+std::vector<uint8_t> resize_nearest(std::span<const uint8_t> pixels, int width, int height,
+                                    int channels, int out_width, int out_height);
+
+// Image.resize((out_width, out_height), BICUBIC) with Pillow's per-mode rules: "1" and
+// "P" use nearest neighbour; "LA"/"RGBA" are resized premultiplied ("La"/"RGBa") and
+// converted back; "L", "RGB", "CMYK" directly. Same size returns a copy.
+// Throws Error(invalid_argument) for non-positive sizes.
+Image resize_image(const Image& image, int out_width, int out_height);
+
+}  // namespace clipkit::image
