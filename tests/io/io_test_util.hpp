@@ -139,4 +139,67 @@ inline std::vector<uint8_t> f32_bytes(const std::vector<float>& values) {
   return out;
 }
 
+// Assembles pickle opcodes by hand (protocol 2 binary opcodes).
+struct PickleBuilder {
+  std::vector<uint8_t> bytes;
+
+  PickleBuilder& op(uint8_t code) {
+    bytes.push_back(code);
+    return *this;
+  }
+  PickleBuilder& raw(std::string_view s) {
+    bytes.insert(bytes.end(), s.begin(), s.end());
+    return *this;
+  }
+  PickleBuilder& proto(uint8_t version = 2) { return op(0x80).op(version); }
+  PickleBuilder& mark() { return op('('); }
+  PickleBuilder& stop() { return op('.'); }
+  PickleBuilder& str(std::string_view s) {
+    op('X');
+    put_le(bytes, s.size(), 4);
+    return raw(s);
+  }
+  PickleBuilder& short_str(std::string_view s) {
+    op(0x8c).op(static_cast<uint8_t>(s.size()));
+    return raw(s);
+  }
+  PickleBuilder& int1(uint8_t v) { return op('K').op(v); }
+  PickleBuilder& int2(uint16_t v) {
+    op('M');
+    put_le(bytes, v, 2);
+    return *this;
+  }
+  PickleBuilder& int4(int32_t v) {
+    op('J');
+    put_le(bytes, static_cast<uint32_t>(v), 4);
+    return *this;
+  }
+  PickleBuilder& global(std::string_view module, std::string_view name) {
+    op('c').raw(module).op('\n').raw(name).op('\n');
+    return *this;
+  }
+  PickleBuilder& tuple() { return op('t'); }
+  PickleBuilder& empty_tuple() { return op(')'); }
+  PickleBuilder& empty_dict() { return op('}'); }
+  PickleBuilder& setitems() { return op('u'); }
+  PickleBuilder& reduce() { return op('R'); }
+  PickleBuilder& ints_tuple(std::initializer_list<uint8_t> values) {
+    mark();
+    for (uint8_t v : values) int1(v);
+    return tuple();
+  }
+  PickleBuilder& ordered_dict() { return global("collections", "OrderedDict").empty_tuple().reduce(); }
+  // _rebuild_tensor_v2(('storage', torch.<storage>, key, 'cpu', numel), offset, size, stride,
+  //                    False, OrderedDict())
+  PickleBuilder& tensor(std::string_view storage_type, std::string_view key, uint8_t numel,
+                        uint8_t offset, std::initializer_list<uint8_t> size,
+                        std::initializer_list<uint8_t> stride) {
+    global("torch._utils", "_rebuild_tensor_v2").mark();
+    mark().str("storage").global("torch", storage_type).str(key).str("cpu").int1(numel).tuple();
+    op('Q');
+    int1(offset).ints_tuple(size).ints_tuple(stride).op(0x89).ordered_dict();
+    return tuple().reduce();
+  }
+};
+
 }  // namespace clipkit::testing
