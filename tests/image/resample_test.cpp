@@ -1,0 +1,111 @@
+// tests/image/resample_test.cpp — Pillow-exact resizing on tiny images. The expected
+// bytes were produced once with Debian's Pillow 9.4 (the same Pillow that made the
+// fixtures): random uint8 inputs (numpy RandomState(7)) turned into an image with
+// Image.frombytes(mode, size, data) and resized with im.resize((w, h), Image.BICUBIC),
+// which Pillow turns into NEAREST for "1" and "P" and premultiplies for "RGBA"/"LA";
+// the output is im.tobytes() ("1" shown as 0/255).
+#include <gtest/gtest.h>
+
+#include <string>
+#include <vector>
+
+#include "clipkit/error.hpp"
+#include "image/resample.hpp"
+
+namespace clipkit::image {
+namespace {
+
+struct PillowCase {
+  std::string mode;
+  int width, height, out_width, out_height;
+  std::vector<uint8_t> input, expected;
+};
+
+PixelMode mode_of(const std::string& name) {
+  if (name == "1") return PixelMode::bilevel;
+  if (name == "L") return PixelMode::gray;
+  if (name == "LA") return PixelMode::gray_alpha;
+  if (name == "P") return PixelMode::palette;
+  if (name == "RGB") return PixelMode::rgb;
+  if (name == "RGBA") return PixelMode::rgba;
+  return PixelMode::cmyk;
+}
+
+const std::vector<PillowCase>& pillow_cases() {
+  static const std::vector<PillowCase> cases = {
+      // L 5x3 -> 2x2
+      {"L", 5, 3, 2, 2, {175, 196, 25, 246, 67, 211, 151, 103, 92, 185, 142, 23, 72, 89, 110}, {158, 131, 104, 101}},
+      // RGB 7x5 -> 3x9
+      {"RGB", 7, 5, 3, 9, {42, 218, 136, 167, 230, 68, 176, 127, 135, 172, 0, 75, 55, 250, 6, 19, 188, 44, 191, 69, 56, 152, 183, 181, 112, 251, 189, 192, 34, 56, 201, 206, 38, 4, 238, 137, 87, 227, 195, 72, 83, 176, 1, 192, 144, 118, 159, 93, 172, 92, 252, 71, 23, 10, 233, 35, 192, 61, 135, 151, 92, 247, 224, 149, 100, 163, 225, 67, 123, 219, 225, 19, 155, 4, 19, 33, 123, 30, 185, 229, 73, 221, 209, 127, 159, 130, 83, 178, 146, 21, 119, 67, 203, 186, 47, 16, 12, 93, 107, 233, 137, 76, 67, 110, 142}, {123, 205, 106, 137, 109, 70, 89, 155, 25, 134, 197, 124, 138, 135, 70, 78, 164, 76, 149, 182, 156, 139, 176, 73, 60, 179, 169, 114, 172, 157, 143, 120, 104, 75, 170, 197, 81, 161, 143, 147, 45, 126, 106, 158, 185, 148, 131, 131, 146, 73, 64, 145, 186, 128, 203, 110, 115, 141, 102, 22, 165, 195, 83, 178, 119, 91, 130, 80, 67, 139, 142, 96, 160, 126, 78, 125, 66, 96, 123, 112, 105}},
+      // RGBA 4x4 -> 3x2
+      {"RGBA", 4, 4, 3, 2, {124, 20, 53, 0, 143, 59, 35, 48, 4, 43, 200, 218, 250, 54, 43, 239, 215, 205, 178, 39, 131, 157, 140, 255, 79, 29, 136, 54, 166, 117, 198, 149, 44, 219, 135, 209, 234, 239, 197, 100, 180, 233, 169, 29, 26, 64, 252, 190, 214, 226, 12, 134, 232, 162, 187, 106, 110, 116, 241, 93, 230, 234, 17, 5}, {135, 185, 154, 66, 78, 100, 156, 137, 162, 66, 132, 181, 135, 215, 107, 156, 198, 177, 195, 86, 39, 82, 255, 83}},
+      // LA 5x2 -> 3x3
+      {"LA", 5, 2, 3, 3, {79, 49, 182, 76, 105, 232, 220, 182, 175, 165, 201, 87, 149, 4, 219, 76, 233, 75, 6, 120}, {120, 57, 135, 200, 199, 180, 160, 54, 160, 124, 152, 139, 204, 50, 255, 47, 65, 98}},
+      // CMYK 3x3 -> 2x2
+      {"CMYK", 3, 3, 2, 2, {225, 213, 85, 158, 107, 220, 56, 51, 247, 183, 121, 140, 76, 109, 164, 199, 85, 186, 41, 230, 143, 43, 59, 82, 63, 156, 144, 133, 35, 77, 32, 117, 215, 223, 161, 45}, {144, 192, 90, 155, 167, 158, 77, 118, 53, 126, 109, 164, 138, 139, 87, 94}},
+      // P 5x3 -> 3x7
+      {"P", 5, 3, 3, 7, {168, 116, 219, 142, 45, 105, 42, 96, 34, 95, 112, 183, 230, 146, 9}, {168, 219, 45, 168, 219, 45, 105, 96, 95, 105, 96, 95, 105, 96, 95, 112, 230, 9, 112, 230, 9}},
+      // 1 4x3 -> 7x2
+      {"1", 4, 3, 7, 2, {255, 255, 255, 255, 255, 255, 0, 0, 0, 255, 255, 0}, {255, 255, 255, 255, 255, 255, 255, 0, 0, 255, 255, 255, 0, 0}},
+      // L 6x1 -> 13x1
+      {"L", 6, 1, 13, 1, {161, 213, 211, 255, 82, 64}, {156, 168, 196, 215, 211, 212, 244, 255, 189, 96, 64, 64, 62}},
+  };
+  return cases;
+}
+
+TEST(Resample, MatchesPillowOnTinyImages) {
+  for (const PillowCase& c : pillow_cases()) {
+    SCOPED_TRACE(c.mode + " " + std::to_string(c.width) + "x" + std::to_string(c.height) +
+                 " -> " + std::to_string(c.out_width) + "x" + std::to_string(c.out_height));
+    Image img;
+    img.width = c.width;
+    img.height = c.height;
+    img.mode = mode_of(c.mode);
+    img.pixels = c.input;
+    const Image out = resize_image(img, c.out_width, c.out_height);
+    EXPECT_EQ(out.width, c.out_width);
+    EXPECT_EQ(out.height, c.out_height);
+    EXPECT_EQ(out.mode, img.mode);
+    ASSERT_EQ(out.pixels.size(), c.expected.size());
+    for (size_t i = 0; i < c.expected.size(); ++i) {
+      ASSERT_EQ(int{out.pixels[i]}, int{c.expected[i]}) << "first difference at byte " << i;
+    }
+  }
+}
+
+TEST(Resample, HalvingTwoPixelsAverages) {
+  // 2 -> 1: both taps sit 0.25 (in output units) from the centre: equal weights.
+  const std::vector<uint8_t> in = {10, 20};
+  EXPECT_EQ(resample_bicubic(in, 2, 1, 1, 1, 1), (std::vector<uint8_t>{15}));
+}
+
+TEST(Resample, UniformImageStaysUniform) {
+  const std::vector<uint8_t> in(13 * 7 * 3, 77);
+  for (auto [w, h] : {std::pair{5, 3}, std::pair{29, 11}, std::pair{13, 2}}) {
+    const auto out = resample_bicubic(in, 13, 7, 3, w, h);
+    ASSERT_EQ(out.size(), static_cast<size_t>(w * h * 3));
+    for (uint8_t v : out) ASSERT_EQ(v, 77);
+  }
+}
+
+TEST(Resample, SameSizeIsACopy) {
+  const std::vector<uint8_t> in = {1, 2, 3, 4, 5, 6};
+  EXPECT_EQ(resample_bicubic(in, 3, 2, 1, 3, 2), in);
+  EXPECT_EQ(resize_nearest(in, 3, 2, 1, 3, 2), in);
+}
+
+TEST(Resample, NearestPicksCentres) {
+  // 4 -> 2: source columns trunc(1.0) = 1 and trunc(3.0) = 3.
+  const std::vector<uint8_t> in = {0, 10, 20, 30};
+  EXPECT_EQ(resize_nearest(in, 4, 1, 1, 2, 1), (std::vector<uint8_t>{10, 30}));
+}
+
+TEST(Resample, RejectsBadSizes) {
+  const std::vector<uint8_t> in = {1, 2, 3};
+  EXPECT_THROW(resample_bicubic(in, 2, 2, 1, 1, 1), Error);  // 3 bytes for 2x2
+  EXPECT_THROW(resample_bicubic(in, 3, 1, 1, 0, 1), Error);
+  EXPECT_THROW(resize_nearest(in, 3, 1, 5, 1, 1), Error);
+}
+
+}  // namespace
+}  // namespace clipkit::image
