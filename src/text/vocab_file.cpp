@@ -149,7 +149,8 @@ std::vector<BpeModel::Merge> parse_merges(std::string_view text, const std::stri
     const auto words = split_words(line);
     if (words.empty()) {
       // Blank lines are only allowed at the end of the file.
-      if (split_words(text.substr(end)).empty()) break;
+      const std::string_view rest = text.substr(end);
+      if (rest.find_first_not_of(" \t\r\n\v\f") == std::string_view::npos) break;
     }
     if (words.size() != 2) {
       throw Error(ErrorCode::corrupt_data, source + ": line " + std::to_string(line_number) +
