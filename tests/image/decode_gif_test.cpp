@@ -77,6 +77,17 @@ TEST(DecodeGif, FrameIsPlacedOnTheScreen) {
   EXPECT_EQ(img.pixels, (std::vector<uint8_t>{0, 0, 0, 0, 7, 9}));
 }
 
+TEST(DecodeGif, OverMaxPixelsIsRefused) {
+  DecodeOptions options;
+  options.max_pixels = 99;  // the frame is 5x20
+  try {
+    decode_image_memory(kGifInterlaced, "big.gif", options);
+    FAIL() << "expected an error";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ErrorCode::resource_exhausted);
+  }
+}
+
 TEST(DecodeGif, TruncatedIsCorrupt) {
   std::vector<uint8_t> cut(kGifInterlaced.begin(), kGifInterlaced.begin() + kGifInterlaced.size() / 2);
   try {
