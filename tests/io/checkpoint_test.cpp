@@ -200,5 +200,94 @@ TEST(Checkpoint, BareHfSafetensorsPicksUpConfigBeside) {
   EXPECT_TRUE(ckpt.tensors.contains("transformer.resblocks.0.attn.in_proj_bias"));
 }
 
+TEST(Checkpoint, ResNetTensorsPassThrough) {
+  TempDir tmp;
+  const std::string header =
+      R"({"visual.layer1.0.conv1.weight":{"dtype":"F32","shape":[1],"data_offsets":[0,4]},)"
+      R"("visual.attnpool.k_proj.bias":{"dtype":"F32","shape":[1],"data_offsets":[4,8]}})";
+  clipkit::testing::write_bytes(tmp.path() / "rn.safetensors",
+                                clipkit::testing::make_safetensors(
+                                    header, clipkit::testing::f32_bytes({1.5f, -1.0f})));
+  const Checkpoint ckpt = load_checkpoint(tmp.path() / "rn.safetensors");
+  EXPECT_EQ(ckpt.tensors.at("visual.layer1.0.conv1.weight").data, std::vector<float>{1.5f});
+  EXPECT_EQ(ckpt.tensors.at("visual.attnpool.k_proj.bias").data, std::vector<float>{-1.0f});
+}
+
+struct Case {
+  std::string label;
+  fs::path path;
+  ErrorCode code;
+  std::vector<std::string> fragments;
+};
+
+// Whole-file corrupt inputs through the public entry point.
+TEST(Checkpoint, CorruptInputTable) {
+  TempDir tmp;
+  const fs::path models = fixtures_dir() / "models";
+  const auto jit = read_bytes(models / "tiny_quickgelu/model.jit.pt");
+  const auto state_dict = read_bytes(models / "tiny_quickgelu/model.state_dict.pt");
+  const auto st = read_bytes(models / "tiny_quickgelu/open_clip/open_clip_model.safetensors");
+  auto file = [&](const std::string& name, std::span<const uint8_t> bytes) {
+    write_bytes(tmp.path() / name, bytes);
+    return tmp.path() / name;
+  };
+  auto cut = [](const std::vector<uint8_t>& b, double fraction) {
+    return std::vector<uint8_t>(b.begin(), b.begin() + static_cast<std::ptrdiff_t>(
+                                                             static_cast<double>(b.size()) * fraction));
+  };
+  std::vector<Case> cases;
+  cases.push_back({"empty .pt", file("empty.pt", {}), ErrorCode::corrupt_data, {"empty.pt", "empty"}});
+  const std::string text = "definitely not a zip archive, only text";
+  cases.push_back({"non-zip bytes named .pt",
+                   file("text.pt", std::vector<uint8_t>(text.begin(), text.end())),
+                   ErrorCode::corrupt_data, {"text.pt", "not a zip archive"}});
+  cases.push_back({"jit .pt cut at 50%", file("half.pt", cut(jit, 0.5)), ErrorCode::corrupt_data,
+                   {"half.pt", "truncated"}});
+  cases.push_back({"jit .pt cut at 99%", file("most.pt", cut(jit, 0.99)), ErrorCode::corrupt_data,
+                   {"most.pt", "truncated"}});
+  cases.push_back({"state dict cut at 50%", file("sd_half.bin", cut(state_dict, 0.5)),
+                   ErrorCode::corrupt_data, {"sd_half.bin", "truncated"}});
+  {
+    auto garbled = state_dict;
+    ZipReader zip(state_dict, "x");
+    const auto pkl = zip.stored_data(*zip.find("model.state_dict/data.pkl"));
+    const size_t at = static_cast<size_t>(pkl.data() - state_dict.data());
+    for (size_t i = 2; i < 12; ++i) garbled[at + i] ^= 0xa5;  // flip the first opcodes
+    cases.push_back({"garbled data.pkl", file("garbled.pt", garbled), ErrorCode::corrupt_data,
+                     {"garbled.pt", "data.pkl", "malformed pickle"}});
+  }
+  cases.push_back({"safetensors cut in the header", file("h.safetensors", cut(st, 0.0005)),
+                   ErrorCode::corrupt_data, {"h.safetensors", "header length"}});
+  cases.push_back({"safetensors cut in the data", file("d.safetensors", cut(st, 0.5)),
+                   ErrorCode::corrupt_data, {"d.safetensors", "out of bounds"}});
+  {
+    fs::create_directories(tmp.path() / "hf_cut");
+    fs::copy(models / "tiny_gelu/hf/config.json", tmp.path() / "hf_cut/config.json");
+    write_bytes(tmp.path() / "hf_cut/model.safetensors", cut(read_bytes(models / "tiny_gelu/hf/model.safetensors"), 0.9));
+    cases.push_back({"HF folder with cut weights", tmp.path() / "hf_cut", ErrorCode::corrupt_data,
+                     {"model.safetensors", "out of bounds"}});
+  }
+  {
+    fs::create_directories(tmp.path() / "hf_badcfg");
+    fs::copy(models / "tiny_gelu/hf/model.safetensors", tmp.path() / "hf_badcfg/model.safetensors");
+    write_bytes(tmp.path() / "hf_badcfg/config.json", clipkit::testing::bytes_of("{\"text_config\": ["));
+    cases.push_back({"HF folder with broken config.json", tmp.path() / "hf_badcfg",
+                     ErrorCode::corrupt_data, {"config.json", "not valid JSON"}});
+  }
+  fs::create_directories(tmp.path() / "no_weights");
+  write_bytes(tmp.path() / "no_weights/vocab.json", clipkit::testing::bytes_of("{}"));
+  cases.push_back({"folder without weights", tmp.path() / "no_weights", ErrorCode::not_found,
+                   {"no_weights", "no CLIP weights", "model.safetensors", "open_clip_config.json"}});
+  cases.push_back({"missing path", tmp.path() / "absent.pt", ErrorCode::not_found,
+                   {"absent.pt", "no such file"}});
+  cases.push_back({"unknown container", file("weights.onnx", std::vector<uint8_t>(64, 7)),
+                   ErrorCode::unsupported, {"weights.onnx", "unknown checkpoint container"}});
+  for (const Case& c : cases) {
+    for (const auto& f : c.fragments) {
+      expect_error([&] { load_checkpoint(c.path); }, c.code, {f}, c.label);
+    }
+  }
+}
+
 }  // namespace
 }  // namespace clipkit::io
