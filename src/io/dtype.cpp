@@ -84,6 +84,7 @@ float load_as_f32(DType dtype, const uint8_t* base, size_t index) {
 }
 
 void widen_to_f32(DType dtype, const uint8_t* src, size_t count, float* dst) {
+  if (count == 0) return;  // empty tensors may have null pointers
   if (dtype == DType::f32) {
     std::memcpy(dst, src, count * sizeof(float));
     return;

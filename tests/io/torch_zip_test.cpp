@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cctype>
 #include <cstring>
+#include <random>
 
 #include "io/zip_reader.hpp"
 #include "io_test_util.hpp"
@@ -203,6 +204,34 @@ TEST(TorchZip, CorruptInputTable) {
       expect_error([&] { read_torch_zip(c.bytes, "bad.pt"); }, c.code, {"bad.pt", f}, c.label);
     }
   }
+}
+
+// Random byte damage to the pickle and the central directory: every outcome is a
+// clean load or a clipkit::Error, never a crash or another exception (fixed seed).
+TEST(TorchZip, RandomDamageGivesErrorsNotCrashes) {
+  const auto jit = read_bytes(fixtures_dir() / "models/tiny_quickgelu/model.jit.pt");
+  ZipReader zip(jit, "x");
+  const auto pkl = zip.stored_data(*zip.find("model.jit/data.pkl"));
+  const size_t pkl_begin = static_cast<size_t>(pkl.data() - jit.data());
+  const size_t tail_begin = jit.size() - jit.size() / 20;
+  std::mt19937 rng(1234);
+  int errors = 0;
+  for (int iteration = 0; iteration < 80; ++iteration) {
+    auto bad = jit;
+    const int flips = 1 + static_cast<int>(rng() % 4);
+    for (int f = 0; f < flips; ++f) {
+      const bool in_pickle = rng() % 2 == 0;
+      const size_t at = in_pickle ? pkl_begin + rng() % pkl.size()
+                                  : tail_begin + rng() % (jit.size() - tail_begin);
+      bad[at] = static_cast<uint8_t>(rng());
+    }
+    try {
+      read_torch_zip(bad, "fuzz.pt");
+    } catch (const Error&) {
+      ++errors;
+    }
+  }
+  EXPECT_GT(errors, 10);  // the damage is mostly detected
 }
 
 }  // namespace
