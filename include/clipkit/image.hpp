@@ -37,7 +37,10 @@ struct Image {
   int height = 0;
   PixelMode mode = PixelMode::rgb;
   std::vector<uint8_t> pixels;                  // height * width * channels(mode)
-  std::vector<std::array<uint8_t, 4>> palette;  // palette mode only: RGBA entries
+  // Palette mode only: RGBA entries, 256 from the decoders (indices past the file's
+  // colour table map to a gray ramp, as in Pillow); alpha carries PNG tRNS / the GIF
+  // transparency index.
+  std::vector<std::array<uint8_t, 4>> palette;
 };
 
 struct DecodeOptions {
@@ -45,9 +48,13 @@ struct DecodeOptions {
   uint64_t max_pixels = 100'000'000;    // refuse larger images before decoding them
 };
 
-// Decodes JPEG, PNG, WebP, BMP, GIF (first frame) by content, not by extension.
-// Throws Error: not_found (no file), unsupported (unknown format), corrupt_data
-// (truncated or malformed, naming the file), resource_exhausted (over max_pixels).
+// Decodes JPEG, PNG, WebP, BMP, GIF (first frame) by content, not by extension, into
+// the mode Pillow 9.4 would give the file (JPEG: L/RGB/CMYK; PNG: 1/L/LA/P/RGB/RGBA;
+// WebP: RGB/RGBA; BMP: 1/L/P/RGB/RGBA; GIF: P or L). 16-bit PNG samples become
+// v >> 8 (Pillow does the same except for 16-bit gray, which it clips).
+// Throws Error: not_found (no file), unsupported (unknown format, or a variant such as
+// RLE BMP or animated WebP), corrupt_data (empty, truncated or malformed, naming the
+// file), resource_exhausted (width*height over max_pixels, checked before decoding).
 Image decode_image_file(const std::filesystem::path& path, const DecodeOptions& options = {});
 // `name` is used in error messages.
 Image decode_image_memory(std::span<const uint8_t> bytes, const std::string& name,
