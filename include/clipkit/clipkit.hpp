@@ -1,0 +1,13 @@
+// clipkit/clipkit.hpp — the whole public API in one include.
+#pragma once
+
+#include "clipkit/clip.hpp"
+#include "clipkit/error.hpp"
+#include "clipkit/image.hpp"
+#include "clipkit/model.hpp"
+#include "clipkit/similarity.hpp"
+#include "clipkit/tokenizer.hpp"
+
+namespace clipkit {
+const char* version();
+}

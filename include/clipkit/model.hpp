@@ -1,0 +1,104 @@
+// clipkit/model.hpp — a CLIP ViT model: image and text towers as OpenAI's
+// clip/model.py, loaded from the checkpoints people have.
+//
+//   auto model = clipkit::Model::load("ViT-B-32.pt");          // or an HF/open_clip folder
+//   std::vector<float> img = model->encode_images(pixels, 1);  // 1 × embed_dim
+//   std::vector<float> txt = model->encode_tokens(tokens, 3);  // 3 × embed_dim
+//
+// Layout: all matrices are row-major. Images are CHW floats after clip_preprocess
+// (3 × image_size × image_size each, packed); token rows are context_length ids each.
+// Outputs are the projections (encode_image / encode_text), not normalized.
+//
+// Thread-safety: a loaded Model is immutable; encode_* may be called from many
+// threads at once (each call allocates its own scratch; calls share the model's
+// worker threads and take turns on them).
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+namespace clipkit {
+
+enum class Activation { quick_gelu, gelu };
+const char* to_string(Activation activation);
+// "quick_gelu" / "gelu" (also "quickgelu"); Error(invalid_argument) otherwise.
+Activation parse_activation(const std::string& name);
+
+// The dimensions of a CLIP ViT (names as OpenAI's build_model).
+struct ModelConfig {
+  int embed_dim = 512;
+  int image_resolution = 224;
+  int vision_layers = 12;
+  int vision_width = 768;
+  int vision_heads = 12;
+  int vision_patch_size = 32;
+  int context_length = 77;
+  int vocab_size = 49408;
+  int text_width = 512;
+  int text_heads = 8;
+  int text_layers = 12;
+  Activation activation = Activation::quick_gelu;
+
+  static ModelConfig vit_b_32();  // OpenAI's ViT-B/32 (the defaults above)
+};
+
+struct ModelInfo {
+  std::filesystem::path path;   // what was loaded (empty for a random model)
+  std::string format;           // "openai-torchscript", "torch-state-dict", "hf-safetensors", ...
+  std::string architecture;     // "ViT-B/32"-style name when recognised, else "ViT"
+  std::string dtype;            // dtype of the stored weights ("f16", "f32", "bf16")
+  ModelConfig config;
+  int64_t parameters = 0;
+  std::optional<std::filesystem::path> vocab_path;  // tokenizer files found beside the weights
+};
+
+struct ModelOptions {
+  std::optional<Activation> activation;  // overrides what the checkpoint says
+  int threads = 0;                       // compute threads; 0 = all cores
+};
+
+class Model {
+ public:
+  // Loads a checkpoint file (.pt, .bin, .safetensors) or folder (Hugging Face,
+  // open_clip). Dimensions are inferred from tensor shapes (heads = width / 64)
+  // unless a config file states them. Throws Error naming the file and the problem:
+  // not_found, corrupt_data (bad container, missing/extra tensor, wrong shape),
+  // unsupported (ResNet, unknown dtype).
+  static std::unique_ptr<Model> load(const std::filesystem::path& path,
+                                     const ModelOptions& options = {});
+
+  // A model with random weights (seeded) — for benchmarks and tests.
+  static std::unique_ptr<Model> random(const ModelConfig& config, uint64_t seed = 0,
+                                       const ModelOptions& options = {});
+
+  const ModelInfo& info() const;
+  const ModelConfig& config() const;
+  int embed_dim() const;
+  int image_size() const;
+  int context_length() const;
+  float logit_scale() const;  // exp(logit_scale) as stored
+  int threads() const;
+
+  // pixels: count × 3 × image_size × image_size. Returns count × embed_dim.
+  // Throws Error(invalid_argument) if the span size does not match.
+  std::vector<float> encode_images(std::span<const float> pixels, size_t count) const;
+
+  // tokens: count × context_length ids (SOT … EOT, zero padding). The text tower
+  // runs only up to each row's EOT (its largest id, as OpenAI's argmax): exact, and
+  // cheap for short prompts. Returns count × embed_dim.
+  std::vector<float> encode_tokens(std::span<const int32_t> tokens, size_t count) const;
+
+  ~Model();
+  struct Impl;
+  explicit Model(std::unique_ptr<Impl> impl);
+
+ private:
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace clipkit

@@ -1,0 +1,104 @@
+// clipkit::Clip — model + tokenizer + image transform.
+#include "clipkit/clip.hpp"
+
+#include <cstdlib>
+#include <future>
+
+#include "clipkit/clipkit.hpp"
+#include "clipkit/error.hpp"
+
+namespace clipkit {
+
+const char* version() { return "0.1.0"; }
+
+namespace {
+
+namespace fs = std::filesystem;
+
+fs::path find_vocab(const fs::path& model_path, const ClipOptions& options, const Model& model) {
+  if (!options.vocab.empty()) return options.vocab;
+  if (model.info().vocab_path) return *model.info().vocab_path;
+  if (const char* env = std::getenv("CLIPKIT_VOCAB"); env && *env) return env;
+  const fs::path dir = fs::is_directory(model_path) ? model_path : model_path.parent_path();
+  for (const char* name : {"bpe_simple_vocab_16e6.txt.gz", "merges.txt", "vocab.json"}) {
+    std::error_code ec;
+    if (fs::exists(dir / name, ec)) return dir / name;
+  }
+  throw Error(ErrorCode::not_found,
+              model_path.string() + ": no BPE vocabulary found beside the model; pass --vocab FILE "
+                                    "(bpe_simple_vocab_16e6.txt.gz from github.com/openai/CLIP, or vocab.json + "
+                                    "merges.txt) or set CLIPKIT_VOCAB");
+}
+
+}  // namespace
+
+Clip Clip::load(const fs::path& model_path, const ClipOptions& options) {
+  std::shared_ptr<const Model> model = Model::load(model_path, options.model);
+  auto tokenizer = std::make_shared<const Tokenizer>(Tokenizer::from_file(find_vocab(model_path, options, *model)));
+  if (tokenizer->vocab_size() != model->config().vocab_size)
+    throw Error(ErrorCode::invalid_argument, "the tokenizer has " + std::to_string(tokenizer->vocab_size()) +
+                                                 " tokens but the model's token embedding has " +
+                                                 std::to_string(model->config().vocab_size) + " rows");
+  return Clip(std::move(model), std::move(tokenizer), options);
+}
+
+Clip::Clip(std::shared_ptr<const Model> model, std::shared_ptr<const Tokenizer> tokenizer, const ClipOptions& options)
+    : model_(std::move(model)), tokenizer_(std::move(tokenizer)), options_(options) {}
+
+std::vector<float> Clip::preprocess_file(const fs::path& path) const {
+  PreprocessOptions pre;
+  pre.size = model_->image_size();
+  return clip_preprocess(decode_image_file(path, options_.decode), pre);
+}
+
+std::vector<float> Clip::embed_image(const Image& image) const {
+  PreprocessOptions pre;
+  pre.size = model_->image_size();
+  return model_->encode_images(clip_preprocess(image, pre), 1);
+}
+
+std::vector<float> Clip::embed_image_file(const fs::path& path) const {
+  return model_->encode_images(preprocess_file(path), 1);
+}
+
+std::vector<float> Clip::embed_image_files(std::span<const fs::path> paths) const {
+  // Decode the next batch on another thread while the model runs this one.
+  constexpr size_t kBatch = 16;
+  auto decode_batch = [this, paths](size_t begin) {
+    std::vector<float> pixels;
+    for (size_t i = begin; i < std::min(paths.size(), begin + kBatch); ++i) {
+      auto one = preprocess_file(paths[i]);
+      pixels.insert(pixels.end(), one.begin(), one.end());
+    }
+    return pixels;
+  };
+  std::vector<float> out;
+  if (paths.empty()) return out;
+  auto next = std::async(std::launch::async, decode_batch, 0);
+  for (size_t begin = 0; begin < paths.size(); begin += kBatch) {
+    std::vector<float> pixels = next.get();
+    if (begin + kBatch < paths.size()) next = std::async(std::launch::async, decode_batch, begin + kBatch);
+    auto part = model_->encode_images(pixels, std::min(kBatch, paths.size() - begin));
+    out.insert(out.end(), part.begin(), part.end());
+  }
+  return out;
+}
+
+std::vector<int32_t> Clip::tokenize(std::span<const std::string> texts) const {
+  std::vector<int32_t> rows;
+  for (const std::string& text : texts) {
+    if (text.find_first_not_of(" \t\r\n\f\v") == std::string::npos)
+      throw Error(ErrorCode::invalid_argument, "empty text: give at least one word");
+    auto row = tokenizer_->tokenize(text, model_->context_length(), options_.truncate);
+    rows.insert(rows.end(), row.begin(), row.end());
+  }
+  return rows;
+}
+
+std::vector<float> Clip::embed_texts(std::span<const std::string> texts) const {
+  return model_->encode_tokens(tokenize(texts), texts.size());
+}
+
+std::vector<float> Clip::embed_text(const std::string& text) const { return embed_texts(std::span(&text, 1)); }
+
+}  // namespace clipkit

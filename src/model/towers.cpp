@@ -1,0 +1,119 @@
+#include "model/towers.hpp"
+
+#include <algorithm>
+#include <string>
+
+#include "clipkit/error.hpp"
+#include "kernels/gemm.hpp"
+#include "kernels/ops.hpp"
+#include "model/transformer.hpp"
+
+namespace clipkit::model {
+
+namespace {
+
+kernels::Activation kernel_activation(Activation a) {
+  return a == Activation::gelu ? kernels::Activation::gelu : kernels::Activation::quick_gelu;
+}
+
+}  // namespace
+
+std::vector<float> encode_images(const ClipWeights& w, const float* pixels, size_t count, core::ThreadPool& pool) {
+  const ModelConfig& c = w.config;
+  const size_t res = c.image_resolution, patch = c.vision_patch_size, grid = res / patch;
+  const size_t width = c.vision_width, tokens = grid * grid + 1, patch_len = 3 * patch * patch;
+  const size_t rows = count * tokens;
+
+  // conv1 (stride = kernel = patch, no bias) is a GEMM over unfolded patches.
+  std::vector<float> patches(count * grid * grid * patch_len);
+  pool.parallel_for(count * grid, [&](size_t begin, size_t end) {
+    for (size_t t = begin; t < end; ++t) {
+      const size_t n = t / grid, gy = t % grid;
+      const float* image = pixels + n * 3 * res * res;
+      for (size_t gx = 0; gx < grid; ++gx) {
+        float* dst = patches.data() + ((n * grid + gy) * grid + gx) * patch_len;
+        for (size_t ch = 0; ch < 3; ++ch)
+          for (size_t py = 0; py < patch; ++py) {
+            const float* src = image + (ch * res + gy * patch + py) * res + gx * patch;
+            std::copy(src, src + patch, dst + (ch * patch + py) * patch);
+          }
+      }
+    }
+  });
+  std::vector<float> embedded(count * grid * grid * width);
+  kernels::linear(patches.data(), count * grid * grid, patch_len, w.vision.conv1_weight.data(), width, nullptr,
+                  embedded.data());
+
+  // [class, patches…] + positional embedding, then ln_pre.
+  std::vector<float> x(rows * width);
+  const float* pos = w.vision.positional_embedding.data();
+  for (size_t n = 0; n < count; ++n) {
+    float* seq = x.data() + n * tokens * width;
+    for (size_t i = 0; i < width; ++i) seq[i] = w.vision.class_embedding[i] + pos[i];
+    const float* src = embedded.data() + n * grid * grid * width;
+    for (size_t t = 1; t < tokens; ++t)
+      for (size_t i = 0; i < width; ++i) seq[t * width + i] = src[(t - 1) * width + i] + pos[t * width + i];
+  }
+  parallel_layer_norm(x.data(), rows, width, w.vision.ln_pre_weight.data(), w.vision.ln_pre_bias.data(), x.data(),
+                      pool);
+
+  std::vector<Segment> segments;
+  for (size_t n = 0; n < count; ++n) segments.push_back({n * tokens, tokens});
+  run_transformer(x, width, c.vision_heads, w.vision.blocks, segments, /*causal=*/false,
+                  kernel_activation(c.activation), pool);
+
+  // ln_post on the class token, then the projection (width × embed: y = x · proj).
+  std::vector<float> cls(count * width), out(count * c.embed_dim);
+  for (size_t n = 0; n < count; ++n)
+    kernels::layer_norm(x.data() + n * tokens * width, 1, width, w.vision.ln_post_weight.data(),
+                        w.vision.ln_post_bias.data(), cls.data() + n * width);
+  kernels::matmul(cls.data(), width, w.vision.proj.data(), c.embed_dim, out.data(), c.embed_dim, count, c.embed_dim,
+                  width);
+  return out;
+}
+
+std::vector<float> encode_tokens(const ClipWeights& w, const int32_t* tokens, size_t count, core::ThreadPool& pool) {
+  const ModelConfig& c = w.config;
+  const size_t width = c.text_width, ctx = c.context_length;
+
+  // Each row runs only up to its EOT: the mask is causal and only the EOT position
+  // is read, so later positions cannot change the result.
+  std::vector<Segment> segments;
+  std::vector<size_t> eot_rows;
+  size_t rows = 0;
+  for (size_t n = 0; n < count; ++n) {
+    const int32_t* row = tokens + n * ctx;
+    const size_t eot = static_cast<size_t>(std::max_element(row, row + ctx) - row);  // OpenAI: argmax
+    for (size_t i = 0; i < ctx; ++i)
+      if (row[i] < 0 || row[i] >= c.vocab_size)
+        throw Error(ErrorCode::invalid_argument, "token id " + std::to_string(row[i]) + " at row " +
+                                                     std::to_string(n) + ", position " + std::to_string(i) +
+                                                     " is outside the vocabulary of " + std::to_string(c.vocab_size));
+    segments.push_back({rows, eot + 1});
+    rows += eot + 1;
+    eot_rows.push_back(rows - 1);
+  }
+
+  std::vector<float> x(rows * width);
+  for (size_t n = 0; n < count; ++n) {
+    const int32_t* row = tokens + n * ctx;
+    for (size_t t = 0; t < segments[n].length; ++t) {
+      const float* emb = w.text.token_embedding.data() + static_cast<size_t>(row[t]) * width;
+      const float* pos = w.text.positional_embedding.data() + t * width;
+      float* dst = x.data() + (segments[n].offset + t) * width;
+      for (size_t i = 0; i < width; ++i) dst[i] = emb[i] + pos[i];
+    }
+  }
+  run_transformer(x, width, c.text_heads, w.text.blocks, segments, /*causal=*/true, kernel_activation(c.activation),
+                  pool);
+
+  std::vector<float> eot_features(count * width), out(count * c.embed_dim);
+  for (size_t n = 0; n < count; ++n)
+    kernels::layer_norm(x.data() + eot_rows[n] * width, 1, width, w.text.ln_final_weight.data(),
+                        w.text.ln_final_bias.data(), eot_features.data() + n * width);
+  kernels::matmul(eot_features.data(), width, w.text.text_projection.data(), c.embed_dim, out.data(), c.embed_dim,
+                  count, c.embed_dim, width);
+  return out;
+}
+
+}  // namespace clipkit::model

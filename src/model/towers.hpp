@@ -1,0 +1,19 @@
+// model/towers.hpp — the vision and text towers of OpenAI's clip/model.py.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <vector>
+
+#include "core/thread_pool.hpp"
+#include "model/weights.hpp"
+
+namespace clipkit::model {
+
+// pixels: count × 3 × R × R (CHW). Returns count × embed_dim (encode_image).
+std::vector<float> encode_images(const ClipWeights& w, const float* pixels, size_t count, core::ThreadPool& pool);
+
+// tokens: count × context_length. Returns count × embed_dim (encode_text).
+std::vector<float> encode_tokens(const ClipWeights& w, const int32_t* tokens, size_t count, core::ThreadPool& pool);
+
+}  // namespace clipkit::model

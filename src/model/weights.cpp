@@ -1,0 +1,227 @@
+#include "model/weights.hpp"
+
+#include <cmath>
+#include <random>
+#include <set>
+
+#include "clipkit/error.hpp"
+
+namespace clipkit::model {
+
+namespace {
+
+using Shape = std::vector<int64_t>;
+
+std::string shape_string(const Shape& shape) {
+  std::string s = "[";
+  for (size_t i = 0; i < shape.size(); ++i) s += (i ? ", " : "") + std::to_string(shape[i]);
+  return s + "]";
+}
+
+void add_block(std::vector<std::pair<std::string, Shape>>& out, const std::string& prefix, int64_t w) {
+  out.push_back({prefix + "attn.in_proj_weight", {3 * w, w}});
+  out.push_back({prefix + "attn.in_proj_bias", {3 * w}});
+  out.push_back({prefix + "attn.out_proj.weight", {w, w}});
+  out.push_back({prefix + "attn.out_proj.bias", {w}});
+  out.push_back({prefix + "ln_1.weight", {w}});
+  out.push_back({prefix + "ln_1.bias", {w}});
+  out.push_back({prefix + "mlp.c_fc.weight", {4 * w, w}});
+  out.push_back({prefix + "mlp.c_fc.bias", {4 * w}});
+  out.push_back({prefix + "mlp.c_proj.weight", {w, 4 * w}});
+  out.push_back({prefix + "mlp.c_proj.bias", {w}});
+  out.push_back({prefix + "ln_2.weight", {w}});
+  out.push_back({prefix + "ln_2.bias", {w}});
+}
+
+// Number of consecutive resblocks.N found under `prefix`.
+int count_layers(const std::map<std::string, io::Tensor>& tensors, const std::string& prefix) {
+  int n = 0;
+  while (tensors.count(prefix + std::to_string(n) + ".attn.in_proj_weight")) ++n;
+  return n;
+}
+
+const io::Tensor& require(const io::Checkpoint& ckpt, const std::string& name, size_t rank) {
+  auto it = ckpt.tensors.find(name);
+  if (it == ckpt.tensors.end())
+    throw Error(ErrorCode::not_found, ckpt.path.string() + ": missing tensor '" + name + "'");
+  if (it->second.shape.size() != rank)
+    throw Error(ErrorCode::corrupt_data, ckpt.path.string() + ": tensor '" + name + "' has shape " +
+                                             shape_string(it->second.shape) + ", expected rank " +
+                                             std::to_string(rank));
+  return it->second;
+}
+
+int config_int(const io::Checkpoint& ckpt, const char* key, int inferred) {
+  auto it = ckpt.config_ints.find(key);
+  return it == ckpt.config_ints.end() ? inferred : static_cast<int>(it->second);
+}
+
+ModelConfig infer_config(const io::Checkpoint& ckpt) {
+  if (ckpt.tensors.count("visual.layer1.0.conv1.weight") || ckpt.tensors.count("visual.attnpool.positional_embedding"))
+    throw Error(ErrorCode::unsupported, ckpt.path.string() +
+                                            ": unsupported architecture: ModifiedResNet (visual.layer1…, "
+                                            "visual.attnpool…); ViT models are supported");
+  ModelConfig c;
+  const auto& conv1 = require(ckpt, "visual.conv1.weight", 4);
+  const auto& vpos = require(ckpt, "visual.positional_embedding", 2);
+  const auto& tproj = require(ckpt, "text_projection", 2);
+  const auto& tpos = require(ckpt, "positional_embedding", 2);
+  const auto& tok = require(ckpt, "token_embedding.weight", 2);
+  const auto& lnf = require(ckpt, "ln_final.weight", 1);
+  c.vision_width = static_cast<int>(conv1.shape[0]);
+  c.vision_patch_size = static_cast<int>(conv1.shape[3]);
+  c.vision_layers = count_layers(ckpt.tensors, "visual.transformer.resblocks.");
+  const int grid = static_cast<int>(std::lround(std::sqrt(static_cast<double>(vpos.shape[0] - 1))));
+  c.image_resolution = c.vision_patch_size * grid;
+  c.embed_dim = static_cast<int>(tproj.shape[1]);
+  c.context_length = static_cast<int>(tpos.shape[0]);
+  c.vocab_size = static_cast<int>(tok.shape[0]);
+  c.text_width = static_cast<int>(lnf.shape[0]);
+  c.text_layers = count_layers(ckpt.tensors, "transformer.resblocks.");
+  c.vision_heads = config_int(ckpt, "vision_heads", std::max(1, c.vision_width / 64));
+  c.text_heads = config_int(ckpt, "text_heads", std::max(1, c.text_width / 64));
+  if (c.vision_layers == 0 || c.text_layers == 0)
+    throw Error(ErrorCode::not_found, ckpt.path.string() + ": no transformer blocks found (expected '" +
+                                          (c.vision_layers == 0 ? "visual.transformer.resblocks.0.attn.in_proj_weight"
+                                                                : "transformer.resblocks.0.attn.in_proj_weight") +
+                                          "')");
+  if (grid * grid + 1 != vpos.shape[0])
+    throw Error(ErrorCode::corrupt_data, ckpt.path.string() + ": visual.positional_embedding has " +
+                                             std::to_string(vpos.shape[0]) + " rows, not a square grid + 1");
+  if (c.vision_width % c.vision_heads || c.text_width % c.text_heads)
+    throw Error(ErrorCode::corrupt_data, ckpt.path.string() + ": width not divisible by the number of heads");
+  if (!ckpt.activation.empty()) c.activation = parse_activation(ckpt.activation);
+  return c;
+}
+
+Buffer take(io::Checkpoint& ckpt, const std::string& name) { return std::move(ckpt.tensors.at(name).data); }
+
+BlockWeights take_block(io::Checkpoint& ckpt, const std::string& p) {
+  BlockWeights b;
+  b.ln_1_weight = take(ckpt, p + "ln_1.weight");
+  b.ln_1_bias = take(ckpt, p + "ln_1.bias");
+  b.in_proj_weight = take(ckpt, p + "attn.in_proj_weight");
+  b.in_proj_bias = take(ckpt, p + "attn.in_proj_bias");
+  b.out_proj_weight = take(ckpt, p + "attn.out_proj.weight");
+  b.out_proj_bias = take(ckpt, p + "attn.out_proj.bias");
+  b.ln_2_weight = take(ckpt, p + "ln_2.weight");
+  b.ln_2_bias = take(ckpt, p + "ln_2.bias");
+  b.c_fc_weight = take(ckpt, p + "mlp.c_fc.weight");
+  b.c_fc_bias = take(ckpt, p + "mlp.c_fc.bias");
+  b.c_proj_weight = take(ckpt, p + "mlp.c_proj.weight");
+  b.c_proj_bias = take(ckpt, p + "mlp.c_proj.bias");
+  return b;
+}
+
+// Entries some containers carry that are not parameters of the model.
+bool ignorable(const std::string& name) {
+  static const std::set<std::string> kNames = {"input_resolution", "context_length", "vocab_size"};
+  return kNames.count(name) || name.ends_with("attn_mask") || name.ends_with("position_ids");
+}
+
+}  // namespace
+
+std::vector<std::pair<std::string, Shape>> expected_tensors(const ModelConfig& c) {
+  std::vector<std::pair<std::string, Shape>> out;
+  const int64_t vw = c.vision_width, tw = c.text_width, p = c.vision_patch_size;
+  const int64_t grid = c.image_resolution / c.vision_patch_size;
+  out.push_back({"visual.class_embedding", {vw}});
+  out.push_back({"visual.positional_embedding", {grid * grid + 1, vw}});
+  out.push_back({"visual.proj", {vw, c.embed_dim}});
+  out.push_back({"visual.conv1.weight", {vw, 3, p, p}});
+  out.push_back({"visual.ln_pre.weight", {vw}});
+  out.push_back({"visual.ln_pre.bias", {vw}});
+  for (int i = 0; i < c.vision_layers; ++i) add_block(out, "visual.transformer.resblocks." + std::to_string(i) + ".", vw);
+  out.push_back({"visual.ln_post.weight", {vw}});
+  out.push_back({"visual.ln_post.bias", {vw}});
+  out.push_back({"positional_embedding", {c.context_length, tw}});
+  out.push_back({"text_projection", {tw, c.embed_dim}});
+  out.push_back({"logit_scale", {}});
+  out.push_back({"token_embedding.weight", {c.vocab_size, tw}});
+  for (int i = 0; i < c.text_layers; ++i) add_block(out, "transformer.resblocks." + std::to_string(i) + ".", tw);
+  out.push_back({"ln_final.weight", {tw}});
+  out.push_back({"ln_final.bias", {tw}});
+  return out;
+}
+
+ClipWeights weights_from_checkpoint(io::Checkpoint&& ckpt) {
+  const std::string file = ckpt.path.string();
+  ClipWeights w;
+  w.config = infer_config(ckpt);
+  const ModelConfig& c = w.config;
+
+  std::set<std::string> expected_names;
+  for (const auto& [name, shape] : expected_tensors(c)) {
+    expected_names.insert(name);
+    auto it = ckpt.tensors.find(name);
+    if (it == ckpt.tensors.end())
+      throw Error(ErrorCode::not_found, file + ": missing tensor '" + name + "'");
+    Shape actual = it->second.shape;
+    // logit_scale is a 0-d tensor in OpenAI's files; accept [1] as well.
+    if (name == "logit_scale" && actual == Shape{1}) actual = {};
+    if (actual != shape)
+      throw Error(ErrorCode::corrupt_data, file + ": tensor '" + name + "' has shape " + shape_string(actual) +
+                                               ", expected " + shape_string(shape));
+    if (static_cast<int64_t>(it->second.data.size()) != it->second.numel())
+      throw Error(ErrorCode::internal, file + ": tensor '" + name + "' data size does not match its shape");
+    w.parameters += it->second.numel();
+  }
+  for (const auto& [name, tensor] : ckpt.tensors) {
+    if (!expected_names.count(name) && !ignorable(name))
+      throw Error(ErrorCode::corrupt_data, file + ": unexpected tensor '" + name + "' " + shape_string(tensor.shape) +
+                                               " (not part of a CLIP ViT with " + std::to_string(c.vision_layers) +
+                                               " vision and " + std::to_string(c.text_layers) + " text layers)");
+  }
+
+  VisionWeights& v = w.vision;
+  v.conv1_weight = take(ckpt, "visual.conv1.weight");
+  v.class_embedding = take(ckpt, "visual.class_embedding");
+  v.positional_embedding = take(ckpt, "visual.positional_embedding");
+  v.ln_pre_weight = take(ckpt, "visual.ln_pre.weight");
+  v.ln_pre_bias = take(ckpt, "visual.ln_pre.bias");
+  for (int i = 0; i < c.vision_layers; ++i)
+    v.blocks.push_back(take_block(ckpt, "visual.transformer.resblocks." + std::to_string(i) + "."));
+  v.ln_post_weight = take(ckpt, "visual.ln_post.weight");
+  v.ln_post_bias = take(ckpt, "visual.ln_post.bias");
+  v.proj = take(ckpt, "visual.proj");
+
+  TextWeights& t = w.text;
+  t.token_embedding = take(ckpt, "token_embedding.weight");
+  t.positional_embedding = take(ckpt, "positional_embedding");
+  for (int i = 0; i < c.text_layers; ++i)
+    t.blocks.push_back(take_block(ckpt, "transformer.resblocks." + std::to_string(i) + "."));
+  t.ln_final_weight = take(ckpt, "ln_final.weight");
+  t.ln_final_bias = take(ckpt, "ln_final.bias");
+  t.text_projection = take(ckpt, "text_projection");
+
+  const float stored = ckpt.tensors.at("logit_scale").data.at(0);
+  if (!std::isfinite(stored))
+    throw Error(ErrorCode::corrupt_data, file + ": logit_scale is not finite");
+  w.logit_scale = std::exp(stored);
+  return w;
+}
+
+ClipWeights random_weights(const ModelConfig& config, uint64_t seed) {
+  io::Checkpoint ckpt;
+  ckpt.path = "<random>";
+  std::mt19937_64 rng(seed);
+  for (const auto& [name, shape] : expected_tensors(config)) {
+    io::Tensor t;
+    t.shape = shape;
+    t.data.resize(static_cast<size_t>(t.numel()));
+    const bool is_norm_weight = name.find("ln_") != std::string::npos && name.ends_with(".weight");
+    // Scaled like a trained transformer: unit-ish LayerNorm gains, small matrices.
+    const double fan_in = shape.size() >= 2 ? static_cast<double>(t.numel() / shape[0]) : 1.0;
+    std::normal_distribution<float> dist(is_norm_weight ? 1.0f : 0.0f,
+                                         static_cast<float>(shape.size() >= 2 ? 1.0 / std::sqrt(fan_in) : 0.02));
+    for (auto& x : t.data) x = dist(rng);
+    if (name == "logit_scale") t.data[0] = std::log(100.0f);
+    ckpt.tensors.emplace(name, std::move(t));
+  }
+  ckpt.activation = to_string(config.activation);
+  ClipWeights w = weights_from_checkpoint(std::move(ckpt));
+  w.config = config;
+  return w;
+}
+
+}  // namespace clipkit::model

@@ -1,0 +1,67 @@
+// model/weights.hpp — a CLIP ViT's parameters, checked and arranged by tower.
+//
+//   ClipWeights w = weights_from_checkpoint(std::move(ckpt), activation_override);
+//
+// The canonical names are OpenAI's; weights_from_checkpoint infers the dimensions
+// from tensor shapes as OpenAI's build_model does (heads = width / 64) unless the
+// checkpoint's config states them, and refuses anything that is not exactly a CLIP
+// ViT: missing or extra tensors, wrong shapes, ResNet towers.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "clipkit/model.hpp"
+#include "io/checkpoint.hpp"
+
+namespace clipkit::model {
+
+using Buffer = std::vector<float>;
+
+struct BlockWeights {
+  Buffer ln_1_weight, ln_1_bias;
+  Buffer in_proj_weight, in_proj_bias;    // 3w × w, 3w
+  Buffer out_proj_weight, out_proj_bias;  // w × w, w
+  Buffer ln_2_weight, ln_2_bias;
+  Buffer c_fc_weight, c_fc_bias;          // 4w × w, 4w
+  Buffer c_proj_weight, c_proj_bias;      // w × 4w, w
+};
+
+struct VisionWeights {
+  Buffer conv1_weight;         // width × 3 × patch × patch
+  Buffer class_embedding;      // width
+  Buffer positional_embedding; // (grid² + 1) × width
+  Buffer ln_pre_weight, ln_pre_bias;
+  std::vector<BlockWeights> blocks;
+  Buffer ln_post_weight, ln_post_bias;
+  Buffer proj;                 // width × embed_dim
+};
+
+struct TextWeights {
+  Buffer token_embedding;      // vocab × width
+  Buffer positional_embedding; // context × width
+  std::vector<BlockWeights> blocks;
+  Buffer ln_final_weight, ln_final_bias;
+  Buffer text_projection;      // width × embed_dim
+};
+
+struct ClipWeights {
+  ModelConfig config;
+  VisionWeights vision;
+  TextWeights text;
+  float logit_scale = 1.0f;  // exp(stored)
+  int64_t parameters = 0;
+};
+
+// The canonical names and shapes a CLIP ViT with `config` has, in a stable order.
+std::vector<std::pair<std::string, std::vector<int64_t>>> expected_tensors(const ModelConfig& config);
+
+// Throws Error naming `ckpt.path` (see header comment). Consumes the tensors.
+ClipWeights weights_from_checkpoint(io::Checkpoint&& ckpt);
+
+// Random weights of the right shapes (normal, seeded), for benchmarks and tests.
+ClipWeights random_weights(const ModelConfig& config, uint64_t seed);
+
+}  // namespace clipkit::model

@@ -1,0 +1,123 @@
+// clipkit bench — ms per image and per text on this machine (median after warm-up).
+// Without --model it builds a random-weight model with OpenAI ViT-B/32's dimensions
+// in memory, so it needs no file.
+#include <algorithm>
+#include <chrono>
+#include <fstream>
+#include <random>
+#include <thread>
+
+#include "common.hpp"
+
+namespace clipkit::tools {
+
+namespace {
+
+std::string cpu_name() {
+  std::ifstream f("/proc/cpuinfo");
+  std::string line;
+  while (std::getline(f, line))
+    if (line.rfind("model name", 0) == 0) return line.substr(line.find(':') + 2);
+  return "unknown";
+}
+
+struct Timing {
+  double median_ms, min_ms, max_ms;
+};
+
+template <class F>
+Timing time_it(F&& body, int warmup, int iterations, size_t items) {
+  for (int i = 0; i < warmup; ++i) body();
+  std::vector<double> ms;
+  for (int i = 0; i < iterations; ++i) {
+    auto t0 = std::chrono::steady_clock::now();
+    body();
+    ms.push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count() /
+                 static_cast<double>(items));
+  }
+  std::sort(ms.begin(), ms.end());
+  return {ms[ms.size() / 2], ms.front(), ms.back()};
+}
+
+nlohmann::json timing_json(const Timing& t) {
+  return {{"median_ms", t.median_ms}, {"min_ms", t.min_ms}, {"max_ms", t.max_ms}};
+}
+
+}  // namespace
+
+void add_bench(CLI::App& app, std::ostream& out) {
+  struct Args {
+    ModelArgs model;
+    int batch = 1;
+    int iterations = 10;
+    int warmup = 2;
+    std::vector<int> text_lengths = {7, 77};
+    bool json = false;
+  };
+  auto args = std::make_shared<Args>();
+  CLI::App* sub = app.add_subcommand("bench", "time image and text embeddings (random ViT-B/32 without --model)");
+  sub->add_option("-m,--model", args->model.model, "a checkpoint (default: random weights, ViT-B/32 dimensions)");
+  sub->add_option("--activation", args->model.activation, "override the activation")
+      ->check(CLI::IsMember({"quick_gelu", "gelu"}));
+  sub->add_option("--threads", args->model.threads, "compute threads (default: all cores)")->check(CLI::Range(0, 1024));
+  sub->add_option("--batch", args->batch, "items per call")->check(CLI::Range(1, 4096))->capture_default_str();
+  sub->add_option("--iterations", args->iterations, "timed calls")->check(CLI::Range(1, 100000))->capture_default_str();
+  sub->add_option("--warmup", args->warmup, "untimed calls first")->check(CLI::Range(0, 1000))->capture_default_str();
+  sub->add_option("--text-tokens", args->text_lengths, "text lengths in tokens incl. SOT/EOT (repeat)")
+      ->check(CLI::Range(2, 77));
+  sub->add_flag("--json", args->json, "print JSON");
+  sub->callback([args, &out] {
+    ModelOptions options = clip_options(args->model).model;
+    auto model = args->model.model.empty() ? Model::random(ModelConfig::vit_b_32(), 1, options)
+                                           : Model::load(args->model.model, options);
+    const size_t batch = static_cast<size_t>(args->batch);
+    const size_t per_image = 3 * static_cast<size_t>(model->image_size()) * model->image_size();
+    std::vector<float> pixels(batch * per_image);
+    std::mt19937 rng(3);
+    std::normal_distribution<float> dist(0.0f, 1.0f);
+    for (auto& p : pixels) p = dist(rng);
+
+    nlohmann::json j = {{"cpu", cpu_name()},
+                        {"hardware_threads", std::thread::hardware_concurrency()},
+                        {"threads", model->threads()},
+                        {"batch", batch},
+                        {"precision", "fp32"},
+                        {"backend", "OpenBLAS sgemm"},
+                        {"model", model_json(*model)}};
+    const Timing image = time_it([&] { (void)model->encode_images(pixels, batch); }, args->warmup, args->iterations, batch);
+    j["image_ms"] = image.median_ms;
+    j["image"] = timing_json(image);
+    const size_t ctx = static_cast<size_t>(model->context_length());
+    for (int length : args->text_lengths) {
+      // SOT, (length-2) ordinary ids, EOT, padding: "a photo of a dog" is 7 tokens.
+      std::vector<int32_t> row(ctx, 0);
+      const int32_t eot = model->config().vocab_size - 1;
+      row[0] = eot - 1;
+      for (int i = 1; i < length - 1; ++i) row[static_cast<size_t>(i)] = 320 + i;
+      row[static_cast<size_t>(length - 1)] = eot;
+      std::vector<int32_t> tokens;
+      for (size_t b = 0; b < batch; ++b) tokens.insert(tokens.end(), row.begin(), row.end());
+      const Timing text = time_it([&] { (void)model->encode_tokens(tokens, batch); }, args->warmup, args->iterations, batch);
+      j["text_" + std::to_string(length) + "_ms"] = text.median_ms;
+      j["text_" + std::to_string(length)] = timing_json(text);
+      if (length == args->text_lengths.front()) j["text_ms"] = text.median_ms;
+    }
+    if (args->json) {
+      out << j.dump() << "\n";
+      return;
+    }
+    out << "cpu: " << j["cpu"].get<std::string>() << ", threads " << model->threads() << ", batch " << batch
+        << ", fp32 (" << j["backend"].get<std::string>() << ")\n";
+    char buf[128];
+    std::snprintf(buf, sizeof buf, "image: %.2f ms per image (min %.2f, max %.2f)\n", image.median_ms, image.min_ms,
+                  image.max_ms);
+    out << buf;
+    for (int length : args->text_lengths) {
+      std::snprintf(buf, sizeof buf, "text %2d tokens: %.2f ms per text\n", length,
+                    j["text_" + std::to_string(length) + "_ms"].get<double>());
+      out << buf;
+    }
+  });
+}
+
+}  // namespace clipkit::tools

@@ -1,0 +1,84 @@
+#include "common.hpp"
+
+#include <cstdio>
+#include <cstdlib>
+
+namespace clipkit::tools {
+
+void add_model_options(CLI::App& app, ModelArgs& args, bool images) {
+  app.add_option("-m,--model", args.model,
+                 "CLIP checkpoint: OpenAI .pt, .safetensors, or a Hugging Face / open_clip folder "
+                 "(default: $CLIPKIT_MODEL)");
+  app.add_option("--vocab", args.vocab,
+                 "BPE merges: bpe_simple_vocab_16e6.txt.gz or vocab.json/merges.txt "
+                 "(default: the model folder's, then $CLIPKIT_VOCAB)");
+  app.add_option("--activation", args.activation, "override the activation: quick_gelu or gelu")
+      ->check(CLI::IsMember({"quick_gelu", "gelu"}));
+  app.add_option("--threads", args.threads, "compute threads (default: all cores)")->check(CLI::Range(0, 1024));
+  if (images) {
+    app.add_flag("--no-exif", args.no_exif, "ignore EXIF orientation (the reference transform's behaviour)");
+    app.add_option("--max-pixels", args.max_pixels, "refuse images with more pixels than this")
+        ->capture_default_str();
+  }
+}
+
+std::filesystem::path resolve_model_path(const ModelArgs& args) {
+  if (!args.model.empty()) return args.model;
+  if (const char* env = std::getenv("CLIPKIT_MODEL"); env && *env) return env;
+  throw Error(ErrorCode::invalid_argument, "no model given: pass --model FILE|DIR or set CLIPKIT_MODEL");
+}
+
+ClipOptions clip_options(const ModelArgs& args) {
+  ClipOptions options;
+  options.vocab = args.vocab;
+  if (!args.activation.empty()) options.model.activation = parse_activation(args.activation);
+  options.model.threads = args.threads;
+  options.decode.apply_exif_orientation = !args.no_exif;
+  options.decode.max_pixels = args.max_pixels;
+  return options;
+}
+
+Clip load_clip(const ModelArgs& args) { return Clip::load(resolve_model_path(args), clip_options(args)); }
+
+nlohmann::json model_json(const Model& model) {
+  const ModelInfo& info = model.info();
+  const ModelConfig& c = info.config;
+  return {{"path", info.path.string()},
+          {"format", info.format},
+          {"architecture", info.architecture},
+          {"dtype", info.dtype},
+          {"activation", to_string(c.activation)},
+          {"parameters", info.parameters},
+          {"embed_dim", c.embed_dim},
+          {"image_resolution", c.image_resolution},
+          {"vision", {{"width", c.vision_width}, {"layers", c.vision_layers}, {"heads", c.vision_heads},
+                      {"patch_size", c.vision_patch_size}}},
+          {"text", {{"width", c.text_width}, {"layers", c.text_layers}, {"heads", c.text_heads},
+                    {"context_length", c.context_length}, {"vocab_size", c.vocab_size}}},
+          {"logit_scale", model.logit_scale()}};
+}
+
+nlohmann::json floats_json(std::span<const float> values) {
+  return nlohmann::json(std::vector<float>(values.begin(), values.end()));
+}
+
+std::string abbreviated(std::span<const float> values, int edge, int precision) {
+  auto fmt = [precision](float v) {
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%.*f", precision, static_cast<double>(v));
+    return std::string(buf);
+  };
+  std::string s = "[";
+  const size_t n = values.size(), e = static_cast<size_t>(edge);
+  for (size_t i = 0; i < n; ++i) {
+    if (n > 2 * e && i == e) {
+      s += "..., ";
+      i = n - e;
+    }
+    s += fmt(values[i]);
+    if (i + 1 < n) s += ", ";
+  }
+  return s + "]";
+}
+
+}  // namespace clipkit::tools

@@ -1,0 +1,51 @@
+// tools/common.hpp — what the clipkit subcommands share: model options, loading,
+// JSON and number formatting. Uses only the public API.
+#pragma once
+
+#include <filesystem>
+#include <optional>
+#include <ostream>
+#include <span>
+#include <string>
+#include <vector>
+
+#include <CLI/CLI.hpp>
+#include <nlohmann/json.hpp>
+
+#include "clipkit/clipkit.hpp"
+
+namespace clipkit::tools {
+
+struct ModelArgs {
+  std::string model;       // file or folder; empty = $CLIPKIT_MODEL
+  std::string vocab;
+  std::string activation;  // "", quick_gelu, gelu
+  int threads = 0;
+  bool no_exif = false;
+  uint64_t max_pixels = 100'000'000;
+};
+
+// Adds --model/--vocab/--activation/--threads (and image options when images=true).
+void add_model_options(CLI::App& app, ModelArgs& args, bool images);
+
+std::filesystem::path resolve_model_path(const ModelArgs& args);
+ClipOptions clip_options(const ModelArgs& args);
+Clip load_clip(const ModelArgs& args);
+
+nlohmann::json model_json(const Model& model);
+nlohmann::json floats_json(std::span<const float> values);
+
+// "[0.0213, -0.0101, 0.0342, ..., 0.0045]" with `edge` values at each end.
+std::string abbreviated(std::span<const float> values, int edge = 3, int precision = 4);
+
+// Each subcommand registers itself on `app`; its callback writes stdout into `out`,
+// which main prints only on success (a failure leaves stdout empty). Streaming
+// commands (tokenize) write to std::cout directly.
+void add_classify(CLI::App& app, std::ostream& out);
+void add_embed(CLI::App& app, std::ostream& out);
+void add_tokenize(CLI::App& app, std::ostream& out);
+void add_preprocess(CLI::App& app, std::ostream& out);
+void add_info(CLI::App& app, std::ostream& out);
+void add_bench(CLI::App& app, std::ostream& out);
+
+}  // namespace clipkit::tools

@@ -1,0 +1,40 @@
+// clipkit info — what a checkpoint holds.
+#include "common.hpp"
+
+namespace clipkit::tools {
+
+void add_info(CLI::App& app, std::ostream& out) {
+  struct Args {
+    ModelArgs model;
+    bool json = false;
+  };
+  auto args = std::make_shared<Args>();
+  CLI::App* sub = app.add_subcommand("info", "format, architecture, dimensions, activation, dtype, parameters");
+  add_model_options(*sub, args->model, false);
+  sub->add_flag("--json", args->json, "print JSON");
+  sub->callback([args, &out] {
+    ModelOptions options = clip_options(args->model).model;
+    options.threads = 1;
+    auto model = Model::load(resolve_model_path(args->model), options);
+    auto j = model_json(*model);
+    if (args->json) {
+      out << j.dump() << "\n";
+      return;
+    }
+    const ModelConfig& c = model->config();
+    out << "path:          " << model->info().path.string() << "\n"
+        << "format:        " << model->info().format << "\n"
+        << "architecture:  " << model->info().architecture << "\n"
+        << "dtype:         " << model->info().dtype << "\n"
+        << "activation:    " << to_string(c.activation) << "\n"
+        << "parameters:    " << model->info().parameters << "\n"
+        << "embed_dim:     " << c.embed_dim << "\n"
+        << "vision:        " << c.image_resolution << " px, patch " << c.vision_patch_size << ", width "
+        << c.vision_width << ", " << c.vision_layers << " layers, " << c.vision_heads << " heads\n"
+        << "text:          context " << c.context_length << ", vocab " << c.vocab_size << ", width " << c.text_width
+        << ", " << c.text_layers << " layers, " << c.text_heads << " heads\n"
+        << "logit_scale:   " << model->logit_scale() << "\n";
+  });
+}
+
+}  // namespace clipkit::tools

@@ -1,0 +1,257 @@
+"""Train the emoji CLIP from scratch: data -> BPE -> contrastive training -> export.
+
+    nice -n 10 /usr/bin/python3 training/emoji_clip/train.py --out models/emoji-clip
+
+Seeded and deterministic on one machine (same torch build and thread count).
+"""
+import argparse
+import json
+import math
+import os
+import random
+import sys
+import time
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import bpe  # noqa: E402
+import data  # noqa: E402
+from model import CLIP  # noqa: E402
+
+MEAN = np.array([0.48145466, 0.4578275, 0.40821073], dtype=np.float32)
+STD = np.array([0.26862954, 0.26130258, 0.27577711], dtype=np.float32)
+
+
+def model_config(a, vocab_size):
+    return {
+        "embed_dim": a.embed_dim,
+        "quick_gelu": False,
+        "vision_cfg": {"image_size": a.image_size, "layers": a.vision_layers,
+                       "width": a.vision_width, "patch_size": a.patch_size,
+                       "heads": a.vision_width // 64},
+        "text_cfg": {"context_length": a.context_length, "vocab_size": vocab_size,
+                     "width": a.text_width, "heads": a.text_width // 64,
+                     "layers": a.text_layers},
+    }
+
+
+def to_tensor(images_u8):
+    x = torch.from_numpy(images_u8).float().div_(255.0)
+    x = (x - torch.from_numpy(MEAN)) / torch.from_numpy(STD)
+    return x.permute(0, 3, 1, 2).contiguous()
+
+
+class Captions:
+    """Every training caption string, its token ids, and which emoji it describes."""
+
+    def __init__(self, emoji, train_idx, held_kw, tok, context_length):
+        self.tok, self.ctx = tok, context_length
+        self.per_emoji = {}  # emoji index -> lang -> (name_texts, keyword_texts)
+        self.group_texts = {}
+        self.owners = {}     # caption text -> set of emoji indices
+        for i in train_idx:
+            e = emoji[i]
+            d = {}
+            for lang, (name, kws) in data.training_phrases(e, held_kw).items():
+                tpl = data.TEMPLATES[lang]
+                names = [t.format(name) for t in tpl] if name else []
+                kwt = [t.format(k) for k in kws for t in tpl]
+                d[lang] = (names, kwt)
+                for s in names + kwt:
+                    self.owners.setdefault(s, set()).add(i)
+            self.per_emoji[i] = d
+            g = data.group_caption(e.group)
+            gt = [t.format(g) for t in data.TEMPLATES["en"]]
+            self.group_texts[i] = gt
+            for s in gt:
+                self.owners.setdefault(s, set()).add(i)
+        self.ids = {}
+
+    def all_texts(self):
+        return sorted(self.owners)
+
+    def tokenize_all(self):
+        for s in self.all_texts():
+            self.ids[s] = self.tok.tokenize(s, self.ctx)
+
+    def sample(self, i, rng):
+        r = rng.random()
+        if r < 0.06:
+            return rng.choice(self.group_texts[i])
+        d = self.per_emoji[i]
+        lang = rng.choice(sorted(d))
+        names, kws = d[lang]
+        if (r < 0.55 and names) or not kws:
+            return rng.choice(names)
+        return rng.choice(kws)
+
+
+def render_views(glyphs, indices, views, size, seed):
+    out = np.empty((len(indices), views, size, size, 3), dtype=np.uint8)
+    for n, i in enumerate(indices):
+        rng = random.Random(seed * 100003 + i)
+        out[n, 0] = np.asarray(data.canonical_view(glyphs[i], size))
+        for v in range(1, views):
+            out[n, v] = np.asarray(data.augmented_view(glyphs[i], size, rng))
+    return out
+
+
+def batch_text(tok_rows):
+    ids = torch.tensor(tok_rows, dtype=torch.long)
+    n = int((ids != 0).sum(1).max())
+    return ids[:, :n]
+
+
+@torch.no_grad()
+def quick_eval(model, tok, emoji, eval_idx, canon, ctx, langs=data.EVAL_LANGS):
+    model.eval()
+    img = F.normalize(model.encode_image(to_tensor(canon)), dim=-1)
+    res = {}
+    for lang in langs:
+        rows = [tok.tokenize(emoji[i].names[lang], ctx) for i in eval_idx]
+        txt = F.normalize(model.encode_text(batch_text(rows)), dim=-1)
+        sim = txt @ img.t()
+        gold = torch.arange(len(eval_idx))
+        t2i = (sim.argsort(1, descending=True)[:, :5] == gold[:, None]).any(1).float().mean()
+        t2i1 = (sim.argmax(1) == gold).float().mean()
+        res[lang] = (round(t2i1.item(), 3), round(t2i.item(), 3))
+    groups = sorted({e.group for e in emoji})
+    rows = [tok.tokenize("a picture of " + data.group_caption(g), ctx) for g in groups]
+    gt = F.normalize(model.encode_text(batch_text(rows)), dim=-1)
+    pred = (img @ gt.t()).argmax(1)
+    gold = torch.tensor([groups.index(emoji[i].group) for i in eval_idx])
+    res["group_acc"] = round((pred == gold).float().mean().item(), 3)
+    model.train()
+    return res
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--out", default="models/emoji-clip")
+    p.add_argument("--eval-out", default="tests/data/emoji-eval")
+    p.add_argument("--cache", default="build-emoji-train")
+    p.add_argument("--seed", type=int, default=20240501)
+    p.add_argument("--threads", type=int, default=2)
+    p.add_argument("--merges", type=int, default=7678)
+    p.add_argument("--image-size", type=int, default=64)
+    p.add_argument("--patch-size", type=int, default=8)
+    p.add_argument("--vision-width", type=int, default=256)
+    p.add_argument("--vision-layers", type=int, default=4)
+    p.add_argument("--text-width", type=int, default=256)
+    p.add_argument("--text-layers", type=int, default=4)
+    p.add_argument("--embed-dim", type=int, default=256)
+    p.add_argument("--context-length", type=int, default=32)
+    p.add_argument("--views", type=int, default=12)
+    p.add_argument("--batch", type=int, default=128)
+    p.add_argument("--steps", type=int, default=3000)
+    p.add_argument("--lr", type=float, default=1e-3)
+    p.add_argument("--wd", type=float, default=0.1)
+    p.add_argument("--warmup", type=int, default=150)
+    p.add_argument("--eval-every", type=int, default=250)
+    p.add_argument("--time-only", action="store_true", help="time 30 steps and stop")
+    a = p.parse_args()
+
+    torch.set_num_threads(a.threads)
+    torch.manual_seed(a.seed)
+    random.seed(a.seed)
+    np.random.seed(a.seed)
+    os.makedirs(a.cache, exist_ok=True)
+    os.makedirs(a.out, exist_ok=True)
+    t0 = time.time()
+
+    emoji = data.load_all()
+    train_idx, eval_idx, held_kw = data.split(emoji, a.seed)
+    glyphs = [data.render_glyph(e.seq) for e in emoji]
+    print(f"[data] {len(emoji)} emoji: {len(train_idx)} train, {len(eval_idx)} held out; "
+          f"held-out keywords {sum(len(v) for v in held_kw.values())} ({time.time() - t0:.0f}s)", flush=True)
+
+    # BPE on the training captions.
+    caps = Captions(emoji, train_idx, held_kw, None, a.context_length)
+    merges_path = os.path.join(a.out, "merges.txt")
+    t1 = time.time()
+    merges = bpe.train_merges(caps.all_texts(), a.merges)
+    bpe.write_merges(merges, merges_path)
+    tok = bpe.Tokenizer.load(merges_path)
+    caps.tok = tok
+    caps.tokenize_all()
+    lengths = [sum(1 for x in r if x) for r in caps.ids.values()]
+    print(f"[bpe] {len(merges)} merges, vocab {tok.vocab_size}, {len(caps.ids)} captions, "
+          f"max tokens {max(lengths)}, mean {np.mean(lengths):.1f}, "
+          f"truncated {sum(1 for r in caps.ids.values() if r[-1] not in (0, tok.eot))} ({time.time() - t1:.0f}s)", flush=True)
+
+    t1 = time.time()
+    views = render_views(glyphs, train_idx, a.views, a.image_size, a.seed)
+    canon_eval = render_views(glyphs, eval_idx, 1, a.image_size, a.seed)[:, 0]
+    print(f"[render] {views.shape} ({time.time() - t1:.0f}s)", flush=True)
+
+    cfg = model_config(a, tok.vocab_size)
+    model = CLIP(cfg)
+    nparam = sum(p.numel() for p in model.parameters())
+    print(f"[model] {nparam / 1e6:.2f}M parameters = {nparam * 2 / 2**20:.1f} MiB fp16", flush=True)
+
+    decay, no_decay = [], []
+    for n, prm in model.named_parameters():
+        (decay if prm.ndim >= 2 and "embedding" not in n and n != "logit_scale" else no_decay).append(prm)
+    opt = torch.optim.AdamW([{"params": decay, "weight_decay": a.wd},
+                             {"params": no_decay, "weight_decay": 0.0}],
+                            lr=a.lr, betas=(0.9, 0.98), eps=1e-6)
+    steps = 30 if a.time_only else a.steps
+
+    def lr_at(s):
+        if s < a.warmup:
+            return a.lr * (s + 1) / a.warmup
+        q = (s - a.warmup) / max(1, a.steps - a.warmup)
+        return a.lr * 0.5 * (1 + math.cos(math.pi * q))
+
+    rng = random.Random(a.seed)
+    order, pos = [], 0
+    pos_of = {i: n for n, i in enumerate(train_idx)}
+    t_train = time.time()
+    model.train()
+    for step in range(steps):
+        if pos + a.batch > len(order):
+            order = train_idx[:]
+            rng.shuffle(order)
+            pos = 0
+        batch = order[pos:pos + a.batch]
+        pos += a.batch
+        imgs = np.stack([views[pos_of[i], rng.randrange(a.views)] for i in batch])
+        texts = [caps.sample(i, rng) for i in batch]
+        # Multi-positive targets: a caption is positive for every emoji in the batch
+        # that it describes (shared keywords, groups).
+        target = torch.tensor([[1.0 if i in caps.owners[t] else 0.0 for t in texts] for i in batch])
+        for g in opt.param_groups:
+            g["lr"] = lr_at(step)
+        img_f = F.normalize(model.encode_image(to_tensor(imgs)), dim=-1)
+        txt_f = F.normalize(model.encode_text(batch_text([caps.ids[t] for t in texts])), dim=-1)
+        logits = model.logit_scale.exp() * img_f @ txt_f.t()
+        loss_i = -(target / target.sum(1, keepdim=True) * F.log_softmax(logits, 1)).sum(1).mean()
+        loss_t = -(target.t() / target.t().sum(1, keepdim=True) * F.log_softmax(logits.t(), 1)).sum(1).mean()
+        loss = 0.5 * (loss_i + loss_t)
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+        opt.step()
+        with torch.no_grad():
+            model.logit_scale.clamp_(0, math.log(100))
+        if step % 25 == 0 or step == steps - 1:
+            el = time.time() - t_train
+            print(f"step {step} loss {loss.item():.3f} scale {model.logit_scale.exp().item():.1f} "
+                  f"lr {lr_at(step):.2e} {el:.0f}s ({el / (step + 1):.2f}s/step)", flush=True)
+        if (step + 1) % a.eval_every == 0 or step == steps - 1:
+            print(f"[eval] step {step + 1}: {quick_eval(model, tok, emoji, eval_idx, canon_eval, a.context_length)}", flush=True)
+            torch.save(model.state_dict(), os.path.join(a.cache, "checkpoint.pt"))
+    train_s = time.time() - t_train
+    print(f"[train] {steps} steps in {train_s:.0f}s", flush=True)
+    if a.time_only:
+        return
+
+    import export
+    export.export_all(model, cfg, tok, emoji, eval_idx, held_kw, glyphs, a, train_s, time.time() - t0)
+
+
+if __name__ == "__main__":
+    main()
