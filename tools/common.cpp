@@ -15,6 +15,8 @@ void add_model_options(CLI::App& app, ModelArgs& args, bool images) {
   app.add_option("--activation", args.activation, "override the activation: quick_gelu or gelu")
       ->check(CLI::IsMember({"quick_gelu", "gelu"}));
   app.add_option("--threads", args.threads, "compute threads (default: all cores)")->check(CLI::Range(0, 1024));
+  app.add_flag("--no-truncate", args.no_truncate,
+               "refuse texts longer than the context instead of cutting them (EOT kept last)");
   if (images) {
     app.add_flag("--no-exif", args.no_exif, "ignore EXIF orientation (the reference transform's behaviour)");
     app.add_option("--max-pixels", args.max_pixels, "refuse images with more pixels than this")
@@ -35,6 +37,7 @@ ClipOptions clip_options(const ModelArgs& args) {
   options.model.threads = args.threads;
   options.decode.apply_exif_orientation = !args.no_exif;
   options.decode.max_pixels = args.max_pixels;
+  options.truncate = !args.no_truncate;
   return options;
 }
 

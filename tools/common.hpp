@@ -22,6 +22,7 @@ struct ModelArgs {
   std::string activation;  // "", quick_gelu, gelu
   int threads = 0;
   bool no_exif = false;
+  bool no_truncate = false;
   uint64_t max_pixels = 100'000'000;
 };
 
