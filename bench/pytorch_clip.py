@@ -26,16 +26,15 @@ def parse_args():
     return p.parse_args()
 
 
-args = parse_args()
-# Debian's torch runs its matmuls on OpenBLAS threads that set_num_threads does not
-# control: pin both before torch is imported.
-os.environ["OPENBLAS_NUM_THREADS"] = str(args.threads)
-os.environ["OMP_NUM_THREADS"] = str(args.threads)
+if __name__ == "__main__":
+    args = parse_args()
+    # Debian's torch runs its matmuls on OpenBLAS threads that set_num_threads does
+    # not control: pin both before torch is imported.
+    os.environ["OPENBLAS_NUM_THREADS"] = str(args.threads)
+    os.environ["OMP_NUM_THREADS"] = str(args.threads)
 
 import torch  # noqa: E402
 from torch import nn  # noqa: E402
-
-torch.set_num_threads(args.threads)
 
 
 class QuickGELU(nn.Module):
@@ -102,7 +101,31 @@ def time_it(fn, items):
     return statistics.median(ms)
 
 
+# This module's parameter names → OpenAI's clip/model.py names (prefix, then infix).
+PREFIXES = {"conv1.": "visual.conv1.", "class_embedding": "visual.class_embedding",
+            "vpos": "visual.positional_embedding", "ln_pre.": "visual.ln_pre.",
+            "vblocks.": "visual.transformer.resblocks.", "ln_post.": "visual.ln_post.", "proj": "visual.proj",
+            "tblocks.": "transformer.resblocks.", "tpos": "positional_embedding"}
+INFIXES = {".mlp.0.": ".mlp.c_fc.", ".mlp.2.": ".mlp.c_proj."}
+
+
+def openai_state_dict(model):
+    """The model's weights under OpenAI's names, as torch.save(model.state_dict()) of clip/model.py."""
+    out = {}
+    for name, value in model.state_dict().items():
+        for old, new in PREFIXES.items():
+            if name.startswith(old):
+                name = new + name[len(old):]
+                break
+        for old, new in INFIXES.items():
+            name = name.replace(old, new)
+        out[name] = value
+    out["logit_scale"] = torch.tensor(4.6052)
+    return out
+
+
 def main():
+    torch.set_num_threads(args.threads)
     torch.manual_seed(0)
     model = Clip().eval()
     b = args.batch
