@@ -43,6 +43,33 @@ ClipOptions clip_options(const ModelArgs& args) {
 
 Clip load_clip(const ModelArgs& args) { return Clip::load(resolve_model_path(args), clip_options(args)); }
 
+std::optional<Clip> load_clip_for_index(const ModelArgs& args, ImageIndex& index) {
+  ModelArgs chosen = args;
+  const std::optional<ModelIdentity> recorded = index.stats().model;
+  const char* env = std::getenv("CLIPKIT_MODEL");
+  if (chosen.model.empty() && !(env && *env)) {
+    if (!recorded || recorded->model_path.empty()) return std::nullopt;
+    chosen.model = recorded->model_path;
+    if (chosen.vocab.empty()) chosen.vocab = recorded->vocab_path;
+  }
+  Clip clip = load_clip(chosen);
+  if (recorded) index.bind_model(identify(clip));  // only checks: a model is recorded
+  return clip;
+}
+
+std::string csv_field(const std::string& text) {
+  if (text.find_first_of(",\"\r\n") == std::string::npos) return text;
+  std::string q = "\"";
+  for (char c : text) q += c == '"' ? std::string("\"\"") : std::string(1, c);
+  return q + "\"";
+}
+
+std::string fixed(double value, int precision) {
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%.*f", precision, value);
+  return buf;
+}
+
 nlohmann::json model_json(const Model& model) {
   const ModelInfo& info = model.info();
   const ModelConfig& c = info.config;

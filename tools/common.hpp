@@ -33,6 +33,16 @@ std::filesystem::path resolve_model_path(const ModelArgs& args);
 ClipOptions clip_options(const ModelArgs& args);
 Clip load_clip(const ModelArgs& args);
 
+// The model for an index: --model, else $CLIPKIT_MODEL, else the model the index
+// records (with its vocabulary unless --vocab is given). Checks it is the model that
+// made the index's vectors. nullopt when none is given or recorded.
+std::optional<Clip> load_clip_for_index(const ModelArgs& args, ImageIndex& index);
+
+// CSV field: quoted when it holds a comma, quote or newline.
+std::string csv_field(const std::string& text);
+// "%.4f"
+std::string fixed(double value, int precision = 4);
+
 nlohmann::json model_json(const Model& model);
 nlohmann::json floats_json(std::span<const float> values);
 
@@ -48,5 +58,9 @@ void add_tokenize(CLI::App& app, std::ostream& out);
 void add_preprocess(CLI::App& app, std::ostream& out);
 void add_info(CLI::App& app, std::ostream& out);
 void add_bench(CLI::App& app, std::ostream& out);
+void add_index(CLI::App& app, std::ostream& out);
+void add_search(CLI::App& app, std::ostream& out);
+void add_dedupe(CLI::App& app, std::ostream& out);
+void add_serve(CLI::App& app, std::ostream& out);
 
 }  // namespace clipkit::tools

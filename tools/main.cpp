@@ -16,6 +16,10 @@ int main(int argc, char** argv) {
   add_preprocess(app, out);
   add_info(app, out);
   add_bench(app, out);
+  add_index(app, out);
+  add_search(app, out);
+  add_dedupe(app, out);
+  add_serve(app, out);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -3,8 +3,10 @@
 
 #include "clipkit/clip.hpp"
 #include "clipkit/error.hpp"
+#include "clipkit/index.hpp"
 #include "clipkit/image.hpp"
 #include "clipkit/model.hpp"
+#include "clipkit/server.hpp"
 #include "clipkit/similarity.hpp"
 #include "clipkit/tokenizer.hpp"
 

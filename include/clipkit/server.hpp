@@ -1,0 +1,63 @@
+// clipkit/server.hpp — the local web app: a JSON HTTP API over an ImageIndex and a
+// Clip model, and a single-page UI on the same port.
+//
+//   auto index = std::shared_ptr<clipkit::ImageIndex>(clipkit::ImageIndex::open("photos.clipkit", false));
+//   auto clip = std::make_shared<const clipkit::Clip>(clipkit::Clip::load("ViT-B-32.pt"));
+//   clipkit::Server server(clip, index, {.port = 8080});
+//   server.bind();   // throws if the port is taken
+//   server.run();    // until stop() from another thread or a signal handler
+//
+// Routes (JSON unless stated; errors are {"error": {"code", "message"}} with a 4xx/5xx):
+//   GET  /                      the web page
+//   GET  /api/health            {"status": "ok"}
+//   GET  /api/stats             files, vectors, errors, dim, model, hnsw
+//   GET  /api/search?q=TEXT&k=N&threshold=T    search by text
+//   POST /api/search            {"text": …} or {"like": ID}, optional "k", "threshold"
+//   POST /api/search/image?k=N  body: the image bytes (or multipart field "image")
+//   POST /api/embed/text        {"text": …} → {"embedding": […]}
+//   POST /api/embed/image       body: image bytes → {"embedding": […]}
+//   GET  /api/images/ID         the bytes of an indexed file (by id only, never by path)
+// With a token, /api/* needs "Authorization: Bearer TOKEN" (or ?token=TOKEN, for <img>).
+//
+// Thread-safety: requests are served concurrently by a thread pool; the model and the
+// index are shared read-only. stop() may be called from any thread.
+#pragma once
+
+#include <cstddef>
+#include <memory>
+#include <string>
+
+#include "clipkit/clip.hpp"
+#include "clipkit/index.hpp"
+
+namespace clipkit {
+
+struct ServerOptions {
+  std::string host = "127.0.0.1";  // loopback unless asked otherwise
+  int port = 8080;                 // 0: any free port (see bind())
+  std::string token;               // empty: no authentication
+  size_t max_upload_bytes = 32u << 20;
+  size_t max_k = 1000;
+};
+
+class Server {
+ public:
+  // clip may be null: then only searches by indexed image ("like") work.
+  Server(std::shared_ptr<const Clip> clip, std::shared_ptr<const ImageIndex> index, const ServerOptions& options = {});
+  ~Server();
+  Server(const Server&) = delete;
+  Server& operator=(const Server&) = delete;
+
+  // Binds the socket; returns the port. Throws Error(resource_exhausted) when it cannot.
+  int bind();
+  // Serves until stop(). bind() first.
+  void run();
+  void stop();
+
+  struct Impl;
+
+ private:
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace clipkit
