@@ -1,0 +1,235 @@
+// The HTTP API in-process on a loopback port: searches, embeddings, image bytes by id,
+// error answers (4xx + JSON), the token, and a bounded concurrent load.
+#include "clipkit/server.hpp"
+
+#include <atomic>
+#include <gtest/gtest.h>
+#include <httplib.h>
+#include <thread>
+
+#include "search/search_test_util.hpp"
+#include "support/test_support.hpp"
+
+namespace clipkit {
+namespace {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+// One index and model for the whole suite; each test starts its own server.
+class Api : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    tmp_ = new testing::TempDir();
+    const fs::path dir = tmp_->path() / "photos";
+    fs::create_directories(dir);
+    for (const char* name : {"chelsea.png", "rocket.jpg", "astronaut.png", "coffee.png", "camera.png", "logo.png"})
+      fs::copy_file(testing::images_dir() / name, dir / name);
+    fs::copy_file(dir / "rocket.jpg", dir / "rocket2.jpg");
+    clip_ = std::make_shared<const Clip>(testing::tiny_clip());
+    auto index = ImageIndex::open(tmp_->path() / "p.clipkit");
+    std::vector<fs::path> roots = {dir};
+    index->add(*clip_, roots);
+    index_ = std::move(index);
+  }
+  static void TearDownTestSuite() {
+    index_.reset();
+    clip_.reset();
+    delete tmp_;
+  }
+
+  void start(ServerOptions options = {}) {
+    options.port = 0;
+    options.max_upload_bytes = 1 << 20;
+    server_ = std::make_unique<Server>(clip_, index_, options);
+    port_ = server_->bind();
+    thread_ = std::thread([this] { server_->run(); });
+  }
+  void TearDown() override {
+    if (server_) server_->stop();
+    if (thread_.joinable()) thread_.join();
+  }
+  httplib::Client client() const {
+    httplib::Client c("127.0.0.1", port_);
+    c.set_read_timeout(30, 0);
+    return c;
+  }
+  static int64_t id_of(const std::string& name) {
+    return index_->find(tmp_->path() / "photos" / name).value().id;
+  }
+  static std::string file_bytes(const std::string& name) {
+    return testing::read_text(testing::images_dir() / name);
+  }
+  // Status, and the parsed JSON body (which every /api answer must have).
+  static std::pair<int, json> parse(const httplib::Result& r) {
+    if (!r) return {-1, json()};
+    EXPECT_EQ(r->get_header_value("Content-Type"), "application/json") << r->body.substr(0, 200);
+    return {r->status, json::parse(r->body, nullptr, false)};
+  }
+  static void expect_error(const httplib::Result& r, int status, const std::string& code) {
+    auto [got, body] = parse(r);
+    EXPECT_EQ(got, status) << (r ? r->body : "no response");
+    ASSERT_TRUE(body.is_object() && body.contains("error")) << (r ? r->body : "no response");
+    EXPECT_EQ(body["error"]["code"], code);
+    EXPECT_FALSE(body["error"]["message"].get<std::string>().empty());
+  }
+
+  static testing::TempDir* tmp_;
+  static std::shared_ptr<const Clip> clip_;
+  static std::shared_ptr<const ImageIndex> index_;
+  std::unique_ptr<Server> server_;
+  std::thread thread_;
+  int port_ = 0;
+};
+testing::TempDir* Api::tmp_ = nullptr;
+std::shared_ptr<const Clip> Api::clip_;
+std::shared_ptr<const ImageIndex> Api::index_;
+
+TEST_F(Api, HealthStatsAndPage) {
+  start();
+  auto c = client();
+  auto [status, health] = parse(c.Get("/api/health"));
+  EXPECT_EQ(status, 200);
+  EXPECT_EQ(health["status"], "ok");
+  auto [s2, stats] = parse(c.Get("/api/stats"));
+  EXPECT_EQ(s2, 200);
+  EXPECT_EQ(stats["vectors"], 7);
+  EXPECT_EQ(stats["dim"], clip_->model().embed_dim());
+  auto page = c.Get("/");
+  ASSERT_TRUE(page);
+  EXPECT_EQ(page->status, 200);
+  EXPECT_NE(page->body.find("<title>clipkit search</title>"), std::string::npos);
+}
+
+TEST_F(Api, SearchesMatchTheLibrary) {
+  start();
+  auto c = client();
+  const auto query = normalized(clip_->embed_text("a rocket"));
+  SearchOptions o;
+  o.k = 4;
+  auto expected = index_->search(query, o);
+  auto check = [&](const httplib::Result& r) {
+    auto [status, body] = parse(r);
+    ASSERT_EQ(status, 200) << body.dump();
+    ASSERT_EQ(body["results"].size(), 4u);
+    for (size_t i = 0; i < 4; ++i) {
+      EXPECT_EQ(body["results"][i]["id"], expected[i].id);
+      EXPECT_NEAR(body["results"][i]["score"].get<double>(), expected[i].score, 1e-6);
+      EXPECT_EQ(body["results"][i]["rank"], i + 1);
+      EXPECT_EQ(body["results"][i]["url"], "/api/images/" + std::to_string(expected[i].id));
+    }
+  };
+  check(c.Get("/api/search?q=a%20rocket&k=4"));
+  check(c.Post("/api/search", R"({"text": "a rocket", "k": 4})", "application/json"));
+
+  // By uploaded image: the rocket and its copy score 1.
+  auto [s1, by_image] = parse(c.Post("/api/search/image?k=2", file_bytes("rocket.jpg"), "image/jpeg"));
+  ASSERT_EQ(s1, 200) << by_image.dump();
+  for (const auto& r : by_image["results"]) EXPECT_NEAR(r["score"].get<double>(), 1.0, 1e-5);
+  httplib::MultipartFormDataItems form = {{"image", file_bytes("rocket.jpg"), "rocket.jpg", "image/jpeg"}};
+  auto [s2, multipart] = parse(c.Post("/api/search/image?k=2", form));
+  ASSERT_EQ(s2, 200) << multipart.dump();
+  EXPECT_EQ(multipart["results"], by_image["results"]);
+
+  // Like an indexed image: itself left out, its copy first.
+  const int64_t rocket = id_of("rocket.jpg");
+  auto [s3, like] = parse(c.Post("/api/search", json{{"like", rocket}, {"k", 3}}.dump(), "application/json"));
+  ASSERT_EQ(s3, 200) << like.dump();
+  EXPECT_EQ(like["results"][0]["id"], id_of("rocket2.jpg"));
+  for (const auto& r : like["results"]) EXPECT_NE(r["id"], rocket);
+
+  // Embeddings equal the library's.
+  auto [s4, text] = parse(c.Post("/api/embed/text", R"({"text": "a rocket"})", "application/json"));
+  ASSERT_EQ(s4, 200);
+  EXPECT_GE(testing::cosine(text["embedding"].get<std::vector<float>>(), query), testing::kMinCosine);
+  auto [s5, image] = parse(c.Post("/api/embed/image", file_bytes("coffee.png"), "image/png"));
+  ASSERT_EQ(s5, 200);
+  EXPECT_GE(testing::cosine(image["embedding"].get<std::vector<float>>(), index_->vector(id_of("coffee.png"))),
+            testing::kMinCosine);
+}
+
+TEST_F(Api, ImageBytesOnlyByIndexedId) {
+  start();
+  auto c = client();
+  auto r = c.Get("/api/images/" + std::to_string(id_of("coffee.png")));
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 200);
+  EXPECT_EQ(r->get_header_value("Content-Type"), "image/png");
+  EXPECT_EQ(r->body, file_bytes("coffee.png"));
+  expect_error(c.Get("/api/images/999999"), 404, "not_found");
+  for (const char* path : {"/api/images/../../../etc/passwd", "/api/images/%2e%2e%2fetc%2fpasswd", "/api/images/-1",
+                           "/api/images/1/../2", "/etc/passwd", "/../../etc/passwd", "/api/images/99999999999999999999999"})
+    expect_error(c.Get(path), 404, "not_found");
+}
+
+TEST_F(Api, BadRequestsGet4xxJson) {
+  start();
+  auto c = client();
+  expect_error(c.Post("/api/search", "{not json", "application/json"), 400, "invalid_argument");
+  expect_error(c.Post("/api/search", "[1, 2]", "application/json"), 400, "invalid_argument");
+  expect_error(c.Post("/api/search", R"({"k": 3})", "application/json"), 400, "invalid_argument");
+  expect_error(c.Post("/api/search", R"({"text": 5})", "application/json"), 400, "invalid_argument");
+  expect_error(c.Post("/api/search", R"({"text": "x", "k": 0})", "application/json"), 400, "invalid_argument");
+  expect_error(c.Post("/api/search", R"({"text": "x", "k": "many"})", "application/json"), 400, "invalid_argument");
+  expect_error(c.Post("/api/search", R"({"text": "   "})", "application/json"), 400, "invalid_argument");
+  expect_error(c.Post("/api/search", R"({"like": 424242})", "application/json"), 404, "not_found");
+  expect_error(c.Get("/api/search"), 400, "invalid_argument");
+  expect_error(c.Get("/api/search?q=x&k=-5"), 400, "invalid_argument");
+  expect_error(c.Get("/api/search?q=x&threshold=abc"), 400, "invalid_argument");
+  expect_error(c.Get("/api/nope"), 404, "not_found");
+  expect_error(c.Delete("/api/search"), 404, "not_found");
+  expect_error(c.Post("/api/search/image", "", "image/png"), 400, "invalid_argument");
+  expect_error(c.Post("/api/search/image", "this is not an image", "image/png"), 415, "unsupported");
+  std::string truncated = file_bytes("rocket.jpg");
+  truncated.resize(truncated.size() / 3);
+  expect_error(c.Post("/api/search/image", truncated, "image/jpeg"), 422, "corrupt_data");
+  expect_error(c.Post("/api/embed/image", std::string(2 << 20, 'x'), "image/png"), 413, "resource_exhausted");
+  // The server is still fine afterwards.
+  EXPECT_EQ(parse(c.Get("/api/health")).first, 200);
+}
+
+TEST_F(Api, TokenGuardsTheApi) {
+  start({.token = "s3cret"});
+  auto c = client();
+  expect_error(c.Get("/api/stats"), 401, "unauthenticated");
+  httplib::Headers wrong = {{"Authorization", "Bearer nope"}};
+  expect_error(c.Get("/api/stats", wrong), 401, "unauthenticated");
+  httplib::Headers right = {{"Authorization", "Bearer s3cret"}};
+  EXPECT_EQ(parse(c.Get("/api/stats", right)).first, 200);
+  auto img = c.Get("/api/images/" + std::to_string(id_of("logo.png")) + "?token=s3cret");
+  ASSERT_TRUE(img);
+  EXPECT_EQ(img->status, 200);
+  EXPECT_EQ(parse(c.Get("/api/health")).first, 200) << "health stays open for probes";
+}
+
+// Bounded load: 8 clients × 40 mixed requests; every one must succeed with the right answer.
+TEST_F(Api, ConcurrentClientsAllSucceed) {
+  start();
+  const auto rocket_query = normalized(clip_->embed_text("a rocket"));
+  SearchOptions o;
+  o.k = 3;
+  const int64_t top = index_->search(rocket_query, o).at(0).id;
+  const std::string rocket = file_bytes("rocket.jpg");
+  std::atomic<int> ok{0}, failed{0};
+  std::vector<std::thread> clients;
+  for (int t = 0; t < 8; ++t)
+    clients.emplace_back([&, t] {
+      auto c = client();
+      for (int i = 0; i < 40; ++i) {
+        const int kind = (t + i) % 4;
+        httplib::Result r = kind == 0   ? c.Get("/api/search?q=a%20rocket&k=3")
+                            : kind == 1 ? c.Post("/api/search/image?k=2", rocket, "image/jpeg")
+                            : kind == 2 ? c.Get("/api/images/" + std::to_string(top))
+                                        : c.Get("/api/stats");
+        bool good = r && r->status == 200;
+        if (good && (t + i) % 4 == 0) good = json::parse(r->body)["results"][0]["id"] == top;
+        (good ? ok : failed)++;
+      }
+    });
+  for (auto& t : clients) t.join();
+  EXPECT_EQ(failed.load(), 0);
+  EXPECT_EQ(ok.load(), 8 * 40);
+}
+
+}  // namespace
+}  // namespace clipkit
