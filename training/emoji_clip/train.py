@@ -12,6 +12,9 @@ import random
 import sys
 import time
 
+# Under CPU contention, OpenMP worker threads that spin-wait slow training ~5x.
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+
 import numpy as np
 import torch
 import torch.nn.functional as F
@@ -105,6 +108,22 @@ def batch_text(tok_rows):
     return ids[:, :n]
 
 
+def encode_text_bucketed(model, rows, buckets=4):
+    """encode_text on length-sorted chunks, each cut to its own longest caption: the
+    causal mask makes positions after EOT irrelevant, so this is exact and cheaper."""
+    order = sorted(range(len(rows)), key=lambda r: sum(1 for x in rows[r] if x))
+    out = [None] * len(rows)
+    step = (len(rows) + buckets - 1) // buckets
+    feats = []
+    for b in range(0, len(rows), step):
+        idx = order[b:b + step]
+        feats.append((idx, model.encode_text(batch_text([rows[r] for r in idx]))))
+    full = torch.empty(len(rows), feats[0][1].shape[1])
+    for idx, f in feats:
+        full = full.index_copy(0, torch.tensor(idx), f)
+    return full
+
+
 @torch.no_grad()
 def quick_eval(model, tok, emoji, eval_idx, canon, ctx, langs=data.EVAL_LANGS):
     model.eval()
@@ -128,31 +147,40 @@ def quick_eval(model, tok, emoji, eval_idx, canon, ctx, langs=data.EVAL_LANGS):
     return res
 
 
-def main():
+def build_parser():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--out", default="models/emoji-clip")
     p.add_argument("--eval-out", default="tests/data/emoji-eval")
     p.add_argument("--cache", default="build-emoji-train")
     p.add_argument("--seed", type=int, default=20240501)
     p.add_argument("--threads", type=int, default=2)
-    p.add_argument("--merges", type=int, default=7678)
+    p.add_argument("--merges", type=int, default=5630)
     p.add_argument("--image-size", type=int, default=64)
-    p.add_argument("--patch-size", type=int, default=8)
+    p.add_argument("--patch-size", type=int, default=16)
     p.add_argument("--vision-width", type=int, default=256)
     p.add_argument("--vision-layers", type=int, default=4)
     p.add_argument("--text-width", type=int, default=256)
-    p.add_argument("--text-layers", type=int, default=4)
+    p.add_argument("--text-layers", type=int, default=3)
     p.add_argument("--embed-dim", type=int, default=256)
     p.add_argument("--context-length", type=int, default=32)
     p.add_argument("--views", type=int, default=12)
     p.add_argument("--batch", type=int, default=128)
-    p.add_argument("--steps", type=int, default=3000)
-    p.add_argument("--lr", type=float, default=1e-3)
+    p.add_argument("--steps", type=int, default=2200)
+    p.add_argument("--lr", type=float, default=5e-4)
     p.add_argument("--wd", type=float, default=0.1)
-    p.add_argument("--warmup", type=int, default=150)
+    p.add_argument("--warmup", type=int, default=100)
     p.add_argument("--eval-every", type=int, default=250)
+    p.add_argument("--reuse-merges", action="store_true", help="keep an existing merges.txt in --out")
     p.add_argument("--time-only", action="store_true", help="time 30 steps and stop")
-    a = p.parse_args()
+    return p
+
+
+def parse_args_only():
+    return build_parser().parse_args()
+
+
+def main():
+    a = parse_args_only()
 
     torch.set_num_threads(a.threads)
     torch.manual_seed(a.seed)
@@ -172,8 +200,11 @@ def main():
     caps = Captions(emoji, train_idx, held_kw, None, a.context_length)
     merges_path = os.path.join(a.out, "merges.txt")
     t1 = time.time()
-    merges = bpe.train_merges(caps.all_texts(), a.merges)
-    bpe.write_merges(merges, merges_path)
+    if a.reuse_merges and os.path.exists(merges_path):
+        merges = bpe.Tokenizer.load(merges_path).merges
+    else:
+        merges = bpe.train_merges(caps.all_texts(), a.merges)
+        bpe.write_merges(merges, merges_path)
     tok = bpe.Tokenizer.load(merges_path)
     caps.tok = tok
     caps.tokenize_all()
@@ -226,7 +257,7 @@ def main():
         for g in opt.param_groups:
             g["lr"] = lr_at(step)
         img_f = F.normalize(model.encode_image(to_tensor(imgs)), dim=-1)
-        txt_f = F.normalize(model.encode_text(batch_text([caps.ids[t] for t in texts])), dim=-1)
+        txt_f = F.normalize(encode_text_bucketed(model, [caps.ids[t] for t in texts]), dim=-1)
         logits = model.logit_scale.exp() * img_f @ txt_f.t()
         loss_i = -(target / target.sum(1, keepdim=True) * F.log_softmax(logits, 1)).sum(1).mean()
         loss_t = -(target.t() / target.t().sum(1, keepdim=True) * F.log_softmax(logits.t(), 1)).sum(1).mean()
