@@ -60,6 +60,9 @@ void add_bench(CLI::App& app, std::ostream& out) {
   sub->add_option("--activation", args->model.activation, "override the activation")
       ->check(CLI::IsMember({"quick_gelu", "gelu"}));
   sub->add_option("--threads", args->model.threads, "compute threads (default: all cores)")->check(CLI::Range(0, 1024));
+  sub->add_option("--precision", args->model.precision, "fp32, bf16 or int8")
+      ->check(CLI::IsMember({"fp32", "bf16", "int8"}))
+      ->capture_default_str();
   sub->add_option("--batch", args->batch, "items per call")->check(CLI::Range(1, 4096))->capture_default_str();
   sub->add_option("--iterations", args->iterations, "timed calls")->check(CLI::Range(1, 100000))->capture_default_str();
   sub->add_option("--warmup", args->warmup, "untimed calls first")->check(CLI::Range(0, 1000))->capture_default_str();
@@ -81,8 +84,8 @@ void add_bench(CLI::App& app, std::ostream& out) {
                         {"hardware_threads", std::thread::hardware_concurrency()},
                         {"threads", model->threads()},
                         {"batch", batch},
-                        {"precision", "fp32"},
-                        {"backend", "OpenBLAS sgemm"},
+                        {"precision", to_string(model->info().precision)},
+                        {"backend", compute_backend()},
                         {"model", model_json(*model)}};
     const Timing image = time_it([&] { (void)model->encode_images(pixels, batch); }, args->warmup, args->iterations, batch);
     j["image_ms"] = image.median_ms;
@@ -107,7 +110,7 @@ void add_bench(CLI::App& app, std::ostream& out) {
       return;
     }
     out << "cpu: " << j["cpu"].get<std::string>() << ", threads " << model->threads() << ", batch " << batch
-        << ", fp32 (" << j["backend"].get<std::string>() << ")\n";
+        << ", " << j["precision"].get<std::string>() << " (" << j["backend"].get<std::string>() << ")\n";
     char buf[128];
     std::snprintf(buf, sizeof buf, "image: %.2f ms per image (min %.2f, max %.2f)\n", image.median_ms, image.min_ms,
                   image.max_ms);

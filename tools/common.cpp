@@ -15,6 +15,10 @@ void add_model_options(CLI::App& app, ModelArgs& args, bool images) {
   app.add_option("--activation", args.activation, "override the activation: quick_gelu or gelu")
       ->check(CLI::IsMember({"quick_gelu", "gelu"}));
   app.add_option("--threads", args.threads, "compute threads (default: all cores)")->check(CLI::Range(0, 1024));
+  app.add_option("--precision", args.precision,
+                 "matrix products: fp32 (exact, default), bf16 or int8 (faster, approximate)")
+      ->check(CLI::IsMember({"fp32", "bf16", "int8"}))
+      ->capture_default_str();
   app.add_flag("--no-truncate", args.no_truncate,
                "refuse texts longer than the context instead of cutting them (EOT kept last)");
   if (images) {
@@ -35,6 +39,7 @@ ClipOptions clip_options(const ModelArgs& args) {
   options.vocab = args.vocab;
   if (!args.activation.empty()) options.model.activation = parse_activation(args.activation);
   options.model.threads = args.threads;
+  options.model.precision = parse_precision(args.precision);
   options.decode.apply_exif_orientation = !args.no_exif;
   options.decode.max_pixels = args.max_pixels;
   options.truncate = !args.no_truncate;
@@ -79,6 +84,8 @@ nlohmann::json model_json(const Model& model) {
           {"dtype", info.dtype},
           {"activation", to_string(c.activation)},
           {"parameters", info.parameters},
+          {"precision", to_string(info.precision)},
+          {"weight_bytes", info.weight_bytes},
           {"embed_dim", c.embed_dim},
           {"image_resolution", c.image_resolution},
           {"vision", {{"width", c.vision_width}, {"layers", c.vision_layers}, {"heads", c.vision_heads},

@@ -21,6 +21,7 @@ struct ModelArgs {
   std::string vocab;
   std::string activation;  // "", quick_gelu, gelu
   int threads = 0;
+  std::string precision = "fp32";
   bool no_exif = false;
   bool no_truncate = false;
   uint64_t max_pixels = 100'000'000;

@@ -29,6 +29,20 @@ const char* to_string(Activation activation);
 // "quick_gelu" / "gelu" (also "quickgelu"); Error(invalid_argument) otherwise.
 Activation parse_activation(const std::string& name);
 
+// Compute precision of the transformer blocks' matrix products.
+//  fp32: exact (the default; parity with OpenAI's reference).
+//  bf16: bf16 weights and activations, fp32 accumulation (AVX512-BF16 / AMX where
+//        the CPU has them, a slower but correct path where not). Cosine ≥ 0.9995 to fp32.
+//  int8: weights quantized per output channel, activations per token at run time,
+//        int32 accumulation (VNNI / AMX). Cosine ≥ 0.995 to fp32.
+enum class Precision { fp32, bf16, int8 };
+const char* to_string(Precision precision);
+Precision parse_precision(const std::string& name);  // "fp32" / "bf16" / "int8"
+
+// The matrix-product backend and the instruction set it dispatched to on this CPU,
+// e.g. "oneDNN 2.6 (avx512_core_amx)".
+std::string compute_backend();
+
 // The dimensions of a CLIP ViT (names as OpenAI's build_model).
 struct ModelConfig {
   int embed_dim = 512;
@@ -54,12 +68,15 @@ struct ModelInfo {
   std::string dtype;            // dtype of the stored weights ("f16", "f32", "bf16")
   ModelConfig config;
   int64_t parameters = 0;
+  Precision precision = Precision::fp32;
+  size_t weight_bytes = 0;      // resident weights after packing for `precision`
   std::optional<std::filesystem::path> vocab_path;  // tokenizer files found beside the weights
 };
 
 struct ModelOptions {
   std::optional<Activation> activation;  // overrides what the checkpoint says
   int threads = 0;                       // compute threads; 0 = all cores
+  Precision precision = Precision::fp32;
 };
 
 class Model {

@@ -15,7 +15,10 @@ namespace clipkit::kernels {
 
 void attention(const float* qkv, size_t len, size_t width, size_t heads, bool causal, float* out);
 
-// One head; exposed for tests. scratch: len floats.
+// Scratch floats attention_head needs for a sequence of `len`.
+size_t attention_scratch_floats(size_t len, size_t head_dim);
+
+// One head; scratch: attention_scratch_floats(len, head_dim) floats.
 void attention_head(const float* qkv, size_t len, size_t width, size_t head, size_t head_dim,
                     bool causal, float* out, float* scratch);
 

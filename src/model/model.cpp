@@ -5,9 +5,10 @@
 #include <thread>
 
 #include "clipkit/error.hpp"
-#include "core/thread_pool.hpp"
+#include "core/parallel.hpp"
 #include "io/checkpoint.hpp"
 #include "kernels/gemm.hpp"
+#include "kernels/linear.hpp"
 #include "model/towers.hpp"
 #include "model/weights.hpp"
 
@@ -23,14 +24,25 @@ Activation parse_activation(const std::string& name) {
   throw Error(ErrorCode::invalid_argument, "unknown activation '" + name + "' (expected quick_gelu or gelu)");
 }
 
+const char* to_string(Precision precision) {
+  return kernels::to_string(static_cast<kernels::Precision>(precision));
+}
+
+Precision parse_precision(const std::string& name) {
+  if (name == "fp32") return Precision::fp32;
+  if (name == "bf16") return Precision::bf16;
+  if (name == "int8") return Precision::int8;
+  throw Error(ErrorCode::invalid_argument, "unknown precision '" + name + "' (expected fp32, bf16 or int8)");
+}
+
+std::string compute_backend() { return std::string("oneDNN 2.6 (") + kernels::compute_isa() + ")"; }
+
 ModelConfig ModelConfig::vit_b_32() { return ModelConfig{}; }
 
 struct Model::Impl {
   model::ClipWeights weights;
   ModelInfo info;
   int threads = 1;
-  // Shared by concurrent calls; parallel_for serialises them.
-  mutable std::unique_ptr<core::ThreadPool> pool;
 };
 
 namespace {
@@ -50,14 +62,19 @@ std::string architecture_name(const ModelConfig& c) {
 std::unique_ptr<Model> make_model(model::ClipWeights&& weights, ModelInfo info, const ModelOptions& options) {
   auto impl = std::make_unique<Model::Impl>();
   if (options.activation) weights.config.activation = *options.activation;
+  const int threads = options.threads > 0 ? options.threads
+                                          : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  core::set_threads(threads);  // OpenMP: our loops and oneDNN's kernels
+  kernels::set_blas_threads(threads);
+  model::pack_weights(weights, static_cast<kernels::Precision>(options.precision));
+  info.precision = options.precision;
+  info.weight_bytes = weights.weight_bytes;
   info.config = weights.config;
   info.parameters = weights.parameters;
   info.architecture = architecture_name(weights.config);
   impl->weights = std::move(weights);
   impl->info = std::move(info);
-  impl->threads = options.threads > 0 ? options.threads : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
-  impl->pool = std::make_unique<core::ThreadPool>(static_cast<size_t>(impl->threads));
-  kernels::set_blas_threads(impl->threads);
+  impl->threads = threads;
   return std::make_unique<Model>(std::move(impl));
 }
 
@@ -103,7 +120,7 @@ std::vector<float> Model::encode_images(std::span<const float> pixels, size_t co
   out.reserve(count * embed_dim());
   for (size_t begin = 0; begin < count; begin += kChunk) {
     const size_t n = std::min(kChunk, count - begin);
-    auto part = model::encode_images(impl_->weights, pixels.data() + begin * per_image, n, *impl_->pool);
+    auto part = model::encode_images(impl_->weights, pixels.data() + begin * per_image, n);
     out.insert(out.end(), part.begin(), part.end());
   }
   return out;
@@ -119,7 +136,7 @@ std::vector<float> Model::encode_tokens(std::span<const int32_t> tokens, size_t 
   out.reserve(count * embed_dim());
   for (size_t begin = 0; begin < count; begin += kChunk) {
     const size_t n = std::min(kChunk, count - begin);
-    auto part = model::encode_tokens(impl_->weights, tokens.data() + begin * ctx, n, *impl_->pool);
+    auto part = model::encode_tokens(impl_->weights, tokens.data() + begin * ctx, n);
     out.insert(out.end(), part.begin(), part.end());
   }
   return out;

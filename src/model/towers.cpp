@@ -4,7 +4,6 @@
 #include <string>
 
 #include "clipkit/error.hpp"
-#include "kernels/gemm.hpp"
 #include "kernels/ops.hpp"
 #include "model/transformer.hpp"
 
@@ -18,7 +17,7 @@ kernels::Activation kernel_activation(Activation a) {
 
 }  // namespace
 
-std::vector<float> encode_images(const ClipWeights& w, const float* pixels, size_t count, core::ThreadPool& pool) {
+std::vector<float> encode_images(const ClipWeights& w, const float* pixels, size_t count) {
   const ModelConfig& c = w.config;
   const size_t res = c.image_resolution, patch = c.vision_patch_size, grid = res / patch;
   const size_t width = c.vision_width, tokens = grid * grid + 1, patch_len = 3 * patch * patch;
@@ -26,7 +25,7 @@ std::vector<float> encode_images(const ClipWeights& w, const float* pixels, size
 
   // conv1 (stride = kernel = patch, no bias) is a GEMM over unfolded patches.
   std::vector<float> patches(count * grid * grid * patch_len);
-  pool.parallel_for(count * grid, [&](size_t begin, size_t end) {
+  core::parallel_for(count * grid, [&](size_t begin, size_t end) {
     for (size_t t = begin; t < end; ++t) {
       const size_t n = t / grid, gy = t % grid;
       const float* image = pixels + n * 3 * res * res;
@@ -41,8 +40,7 @@ std::vector<float> encode_images(const ClipWeights& w, const float* pixels, size
     }
   });
   std::vector<float> embedded(count * grid * grid * width);
-  kernels::linear(patches.data(), count * grid * grid, patch_len, w.vision.conv1_weight.data(), width, nullptr,
-                  embedded.data());
+  w.vision.patch_embed.forward(patches.data(), count * grid * grid, embedded.data());
 
   // [class, patches…] + positional embedding, then ln_pre.
   std::vector<float> x(rows * width);
@@ -54,25 +52,23 @@ std::vector<float> encode_images(const ClipWeights& w, const float* pixels, size
     for (size_t t = 1; t < tokens; ++t)
       for (size_t i = 0; i < width; ++i) seq[t * width + i] = src[(t - 1) * width + i] + pos[t * width + i];
   }
-  parallel_layer_norm(x.data(), rows, width, w.vision.ln_pre_weight.data(), w.vision.ln_pre_bias.data(), x.data(),
-                      pool);
+  parallel_layer_norm(x.data(), rows, width, w.vision.ln_pre_weight.data(), w.vision.ln_pre_bias.data(), x.data());
 
   std::vector<Segment> segments;
   for (size_t n = 0; n < count; ++n) segments.push_back({n * tokens, tokens});
   run_transformer(x, width, c.vision_heads, w.vision.blocks, segments, /*causal=*/false,
-                  kernel_activation(c.activation), pool);
+                  kernel_activation(c.activation));
 
   // ln_post on the class token, then the projection (width × embed: y = x · proj).
   std::vector<float> cls(count * width), out(count * c.embed_dim);
   for (size_t n = 0; n < count; ++n)
     kernels::layer_norm(x.data() + n * tokens * width, 1, width, w.vision.ln_post_weight.data(),
                         w.vision.ln_post_bias.data(), cls.data() + n * width);
-  kernels::matmul(cls.data(), width, w.vision.proj.data(), c.embed_dim, out.data(), c.embed_dim, count, c.embed_dim,
-                  width);
+  w.vision.projection.forward(cls.data(), count, out.data());
   return out;
 }
 
-std::vector<float> encode_tokens(const ClipWeights& w, const int32_t* tokens, size_t count, core::ThreadPool& pool) {
+std::vector<float> encode_tokens(const ClipWeights& w, const int32_t* tokens, size_t count) {
   const ModelConfig& c = w.config;
   const size_t width = c.text_width, ctx = c.context_length;
 
@@ -104,15 +100,13 @@ std::vector<float> encode_tokens(const ClipWeights& w, const int32_t* tokens, si
       for (size_t i = 0; i < width; ++i) dst[i] = emb[i] + pos[i];
     }
   }
-  run_transformer(x, width, c.text_heads, w.text.blocks, segments, /*causal=*/true, kernel_activation(c.activation),
-                  pool);
+  run_transformer(x, width, c.text_heads, w.text.blocks, segments, /*causal=*/true, kernel_activation(c.activation));
 
   std::vector<float> eot_features(count * width), out(count * c.embed_dim);
   for (size_t n = 0; n < count; ++n)
     kernels::layer_norm(x.data() + eot_rows[n] * width, 1, width, w.text.ln_final_weight.data(),
                         w.text.ln_final_bias.data(), eot_features.data() + n * width);
-  kernels::matmul(eot_features.data(), width, w.text.text_projection.data(), c.embed_dim, out.data(), c.embed_dim,
-                  count, c.embed_dim, width);
+  w.text.projection.forward(eot_features.data(), count, out.data());
   return out;
 }
 

@@ -5,15 +5,15 @@
 #include <cstdint>
 #include <vector>
 
-#include "core/thread_pool.hpp"
+#include "core/parallel.hpp"
 #include "model/weights.hpp"
 
 namespace clipkit::model {
 
 // pixels: count × 3 × R × R (CHW). Returns count × embed_dim (encode_image).
-std::vector<float> encode_images(const ClipWeights& w, const float* pixels, size_t count, core::ThreadPool& pool);
+std::vector<float> encode_images(const ClipWeights& w, const float* pixels, size_t count);
 
 // tokens: count × context_length. Returns count × embed_dim (encode_text).
-std::vector<float> encode_tokens(const ClipWeights& w, const int32_t* tokens, size_t count, core::ThreadPool& pool);
+std::vector<float> encode_tokens(const ClipWeights& w, const int32_t* tokens, size_t count);
 
 }  // namespace clipkit::model

@@ -8,7 +8,6 @@
 #include <cstddef>
 #include <vector>
 
-#include "core/thread_pool.hpp"
 #include "kernels/ops.hpp"
 #include "model/weights.hpp"
 
@@ -22,10 +21,10 @@ struct Segment {
 // x: rows × width, updated in place through every block.
 void run_transformer(std::vector<float>& x, size_t width, size_t heads,
                      const std::vector<BlockWeights>& blocks, const std::vector<Segment>& segments,
-                     bool causal, kernels::Activation activation, core::ThreadPool& pool);
+                     bool causal, kernels::Activation activation);
 
-// layer_norm over rows, split across the pool.
+// layer_norm over rows, split across the worker threads.
 void parallel_layer_norm(const float* x, size_t rows, size_t width, const float* gamma,
-                         const float* beta, float* y, core::ThreadPool& pool);
+                         const float* beta, float* y);
 
 }  // namespace clipkit::model

@@ -201,6 +201,53 @@ ClipWeights weights_from_checkpoint(io::Checkpoint&& ckpt) {
   return w;
 }
 
+namespace {
+
+void pack_block(BlockWeights& b, size_t w, kernels::Precision p) {
+  b.in_proj = kernels::Linear(b.in_proj_weight.data(), w, 3 * w, b.in_proj_bias.data(), p);
+  b.out_proj = kernels::Linear(b.out_proj_weight.data(), w, w, b.out_proj_bias.data(), p);
+  b.c_fc = kernels::Linear(b.c_fc_weight.data(), w, 4 * w, b.c_fc_bias.data(), p);
+  b.c_proj = kernels::Linear(b.c_proj_weight.data(), 4 * w, w, b.c_proj_bias.data(), p);
+  for (Buffer* buffer : {&b.in_proj_weight, &b.in_proj_bias, &b.out_proj_weight, &b.out_proj_bias, &b.c_fc_weight,
+                         &b.c_fc_bias, &b.c_proj_weight, &b.c_proj_bias})
+    Buffer().swap(*buffer);
+}
+
+size_t block_bytes(const BlockWeights& b) {
+  return b.in_proj.weight_bytes() + b.out_proj.weight_bytes() + b.c_fc.weight_bytes() + b.c_proj.weight_bytes() +
+         4 * b.ln_1_weight.size() * sizeof(float);
+}
+
+}  // namespace
+
+void pack_weights(ClipWeights& w, kernels::Precision precision) {
+  const ModelConfig& c = w.config;
+  const size_t vw = c.vision_width, tw = c.text_width, patch_len = 3 * c.vision_patch_size * c.vision_patch_size;
+  w.precision = precision;
+  w.vision.patch_embed =
+      kernels::Linear(w.vision.conv1_weight.data(), patch_len, vw, nullptr, kernels::Precision::fp32);
+  w.vision.projection = kernels::Linear(w.vision.proj.data(), vw, c.embed_dim, nullptr, kernels::Precision::fp32,
+                                        /*w_in_by_out=*/true);
+  w.text.projection = kernels::Linear(w.text.text_projection.data(), tw, c.embed_dim, nullptr,
+                                      kernels::Precision::fp32, /*w_in_by_out=*/true);
+  Buffer().swap(w.vision.conv1_weight);
+  Buffer().swap(w.vision.proj);
+  Buffer().swap(w.text.text_projection);
+  size_t bytes = w.vision.patch_embed.weight_bytes() + w.vision.projection.weight_bytes() +
+                 w.text.projection.weight_bytes();
+  for (auto& b : w.vision.blocks) {
+    pack_block(b, vw, precision);
+    bytes += block_bytes(b);
+  }
+  for (auto& b : w.text.blocks) {
+    pack_block(b, tw, precision);
+    bytes += block_bytes(b);
+  }
+  bytes += (w.text.token_embedding.size() + w.text.positional_embedding.size() +
+            w.vision.positional_embedding.size()) * sizeof(float);
+  w.weight_bytes = bytes;
+}
+
 ClipWeights random_weights(const ModelConfig& config, uint64_t seed) {
   io::Checkpoint ckpt;
   ckpt.path = "<random>";

@@ -15,6 +15,7 @@
 
 #include "clipkit/model.hpp"
 #include "io/checkpoint.hpp"
+#include "kernels/linear.hpp"
 
 namespace clipkit::model {
 
@@ -27,6 +28,8 @@ struct BlockWeights {
   Buffer ln_2_weight, ln_2_bias;
   Buffer c_fc_weight, c_fc_bias;          // 4w × w, 4w
   Buffer c_proj_weight, c_proj_bias;      // w × 4w, w
+  // The four GEMMs, packed by pack_weights (which frees the buffers above).
+  kernels::Linear in_proj, out_proj, c_fc, c_proj;
 };
 
 struct VisionWeights {
@@ -37,6 +40,7 @@ struct VisionWeights {
   std::vector<BlockWeights> blocks;
   Buffer ln_post_weight, ln_post_bias;
   Buffer proj;                 // width × embed_dim
+  kernels::Linear patch_embed, projection;  // packed conv1 and proj
 };
 
 struct TextWeights {
@@ -45,6 +49,7 @@ struct TextWeights {
   std::vector<BlockWeights> blocks;
   Buffer ln_final_weight, ln_final_bias;
   Buffer text_projection;      // width × embed_dim
+  kernels::Linear projection;  // packed text_projection
 };
 
 struct ClipWeights {
@@ -53,6 +58,8 @@ struct ClipWeights {
   TextWeights text;
   float logit_scale = 1.0f;  // exp(stored)
   int64_t parameters = 0;
+  kernels::Precision precision = kernels::Precision::fp32;
+  size_t weight_bytes = 0;  // resident weights after packing
 };
 
 // The canonical names and shapes a CLIP ViT with `config` has, in a stable order.
@@ -60,6 +67,11 @@ std::vector<std::pair<std::string, std::vector<int64_t>>> expected_tensors(const
 
 // Throws Error naming `ckpt.path` (see header comment). Consumes the tensors.
 ClipWeights weights_from_checkpoint(io::Checkpoint&& ckpt);
+
+// Packs every GEMM's weights for `precision` and frees the unpacked copies. The
+// transformer blocks run in `precision`; the patch embedding and the two output
+// projections stay fp32 (about 1% of the work, and the most sensitive to rounding).
+void pack_weights(ClipWeights& weights, kernels::Precision precision);
 
 // Random weights of the right shapes (normal, seeded), for benchmarks and tests.
 ClipWeights random_weights(const ModelConfig& config, uint64_t seed);
