@@ -72,4 +72,12 @@ void MappedFile::release() {
   size_ = 0;
 }
 
+void MappedFile::drop_pages(std::span<const uint8_t> range) const {
+  if (range.empty() || !data_) return;
+  const uintptr_t page = static_cast<uintptr_t>(::sysconf(_SC_PAGESIZE));
+  const uintptr_t begin = (reinterpret_cast<uintptr_t>(range.data()) + page - 1) / page * page;
+  const uintptr_t end = (reinterpret_cast<uintptr_t>(range.data()) + range.size()) / page * page;
+  if (end > begin) ::madvise(reinterpret_cast<void*>(begin), end - begin, MADV_DONTNEED);
+}
+
 }  // namespace clipkit::io

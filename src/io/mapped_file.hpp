@@ -26,6 +26,10 @@ class MappedFile {
   std::span<const uint8_t> bytes() const { return {data_, size_}; }
   size_t size() const { return size_; }
   const std::filesystem::path& path() const { return path_; }
+  // Tells the kernel the pages wholly inside `range` (a part of bytes()) are not
+  // needed any more, so a loader that has copied them out does not hold the file
+  // in its resident memory as well. They are re-read from the file if touched.
+  void drop_pages(std::span<const uint8_t> range) const;
 
  private:
   void release();

@@ -113,6 +113,7 @@ TensorSet SafetensorsFile::read_all() const {
     t.shape = e.shape;
     t.data.resize(e.bytes.size() / dtype_size(e.dtype));
     widen_to_f32(e.dtype, e.bytes.data(), t.data.size(), t.data.data());
+    file_.drop_pages(e.bytes);
     set.stored_elements[e.dtype] += static_cast<int64_t>(t.data.size());
     set.tensors[e.name] = std::move(t);
   }
