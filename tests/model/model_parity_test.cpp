@@ -20,6 +20,9 @@ struct Case {
   std::string format;  // jit / state_dict / hf / open_clip
 };
 
+// Printed in test names and failures as "model/format".
+void PrintTo(const Case& c, std::ostream* os) { *os << c.model << "/" << c.format; }
+
 std::vector<Case> all_cases() {
   std::vector<Case> cases;
   auto manifest = testing::read_json(fixtures_dir() / "manifest.json");
