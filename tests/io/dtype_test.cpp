@@ -45,5 +45,27 @@ TEST(DType, CheckedProducts) {
   EXPECT_EQ(shape_string(std::vector<int64_t>{2, 3}), "[2, 3]");
 }
 
+TEST(Dtype, BlockWideningEqualsScalarForEveryHalfValue) {
+  // The vectorized (F16C) and tight-loop paths against the scalar reference, for
+  // all 65536 bit patterns of f16 and bf16, at an odd offset (unaligned tail).
+  for (DType dtype : {DType::f16, DType::bf16}) {
+    std::vector<uint8_t> bytes(2 * 65536 + 1);
+    for (uint32_t v = 0; v < 65536; ++v) {
+      bytes[1 + 2 * v] = static_cast<uint8_t>(v & 0xff);
+      bytes[2 + 2 * v] = static_cast<uint8_t>(v >> 8);
+    }
+    std::vector<float> out(65536);
+    widen_to_f32(dtype, bytes.data() + 1, out.size(), out.data());
+    for (uint32_t v = 0; v < 65536; ++v) {
+      const float want = dtype == DType::f16 ? f16_to_f32(static_cast<uint16_t>(v)) : bf16_to_f32(static_cast<uint16_t>(v));
+      if (std::isnan(want)) {
+        ASSERT_TRUE(std::isnan(out[v])) << dtype_name(dtype) << " 0x" << std::hex << v;
+      } else {
+        ASSERT_EQ(std::bit_cast<uint32_t>(out[v]), std::bit_cast<uint32_t>(want)) << dtype_name(dtype) << " 0x" << std::hex << v;
+      }
+    }
+  }
+}
+
 }  // namespace
 }  // namespace clipkit::io
