@@ -134,11 +134,13 @@ TEST_F(EmojiModel, IsSmallAndShapedAsConfigured) {
 // The engine's embeddings of the exported fp16 weights equal PyTorch's fp32 outputs.
 TEST_F(EmojiModel, ExportParityWithPyTorch) {
   const auto parity = read_json(eval_dir() / "parity.json");
+  double min_cosine = 1.0;
   for (const auto& case_ : parity["images"]) {
     const std::string file = case_["file"];
     const auto expected = case_["embedding"].get<std::vector<float>>();
     const auto actual = clip_->embed_image_file(eval_dir() / file);
     ASSERT_EQ(actual.size(), expected.size()) << file;
+    min_cosine = std::min(min_cosine, testing::cosine(actual, expected));
     EXPECT_GE(testing::cosine(actual, expected), testing::kMinCosine) << file;
     EXPECT_LE(testing::max_abs_diff(actual, expected),
               1e-3 * testing::max_abs(expected)) << file;
@@ -151,19 +153,30 @@ TEST_F(EmojiModel, ExportParityWithPyTorch) {
     const auto expected = case_["embedding"].get<std::vector<float>>();
     const auto actual = clip_->embed_text(text);
     ASSERT_EQ(actual.size(), expected.size()) << text;
+    min_cosine = std::min(min_cosine, testing::cosine(actual, expected));
     EXPECT_GE(testing::cosine(actual, expected), testing::kMinCosine) << text;
   }
+  std::printf("\nExport parity: %zu images, %zu texts, min cosine to PyTorch 1 - %.1e\n",
+              parity["images"].size(), parity["texts"].size(), 1.0 - min_cosine);
   EXPECT_NEAR(clip_->model().logit_scale(), parity["logit_scale"].get<double>(),
               1e-3 * parity["logit_scale"].get<double>());
 }
 
 // Floors a little below what this engine measured (docs/models.md). Each pair:
 // {text→emoji R@1, R@5, R@10, emoji→text R@1, R@5, R@10}.
+// Measured 2026-11-27 on the committed model, 149 held-out emoji (one emoji = 0.0067).
 const std::map<std::string, std::vector<double>> kNameRecallFloors = {
-    {"en", {0, 0, 0, 0, 0, 0}}, {"zh", {0, 0, 0, 0, 0, 0}}, {"ja", {0, 0, 0, 0, 0, 0}},
-    {"es", {0, 0, 0, 0, 0, 0}}, {"ru", {0, 0, 0, 0, 0, 0}}, {"ar", {0, 0, 0, 0, 0, 0}},
+    {"en", {0.06, 0.23, 0.39, 0.06, 0.24, 0.37}},  // measured .081 .255 .416 | .081 .262 .396
+    {"zh", {0.05, 0.21, 0.35, 0.06, 0.21, 0.30}},  // measured .074 .235 .376 | .081 .235 .329
+    {"ja", {0.05, 0.22, 0.36, 0.06, 0.22, 0.36}},  // measured .074 .242 .383 | .081 .248 .383
+    {"es", {0.08, 0.23, 0.35, 0.05, 0.23, 0.37}},  // measured .101 .255 .376 | .074 .255 .396
+    {"ru", {0.04, 0.16, 0.29, 0.06, 0.18, 0.31}},  // measured .060 .188 .315 | .081 .208 .336
+    {"ar", {0.00, 0.18, 0.32, 0.03, 0.13, 0.30}},  // measured .020 .201 .342 | .054 .154 .322
 };
-constexpr double kGroupAccuracyFloor = 0.0;
+constexpr double kGroupAccuracyFloor = 0.56;  // measured 0.591 (chance 0.111)
+// Held-out keywords → emoji, R@10 (measured en .167 zh .133 ja .154 es .265 ru .135 ar .074).
+const std::map<std::string, double> kKeywordRecall10Floors = {
+    {"en", 0.13}, {"zh", 0.10}, {"ja", 0.11}, {"es", 0.23}, {"ru", 0.10}, {"ar", 0.04}};
 
 // Held-out emoji, retrieved by their CLDR names (and names by the emoji) per language.
 TEST_F(EmojiModel, HeldOutNameRetrievalPerLanguage) {
@@ -257,7 +270,7 @@ TEST_F(EmojiModel, HeldOutKeywordRetrieval) {
     const auto texts = unit_rows(clip_->embed_texts(keywords), dim_);
     const Recall r = recall_at(texts, all_images_, dim_, relevant);
     std::printf("| %s | %zu | %.3f | %.3f | %.3f |\n", lang.c_str(), keywords.size(), r.at1, r.at5, r.at10);
-    EXPECT_GT(r.at10, 0.0) << lang;
+    EXPECT_GE(r.at10, kKeywordRecall10Floors.at(lang)) << lang;
   }
 }
 
