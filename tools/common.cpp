@@ -8,7 +8,7 @@ namespace clipkit::tools {
 void add_model_options(CLI::App& app, ModelArgs& args, bool images) {
   app.add_option("-m,--model", args.model,
                  "CLIP checkpoint: OpenAI .pt, .safetensors, or a Hugging Face / open_clip folder "
-                 "(default: $CLIPKIT_MODEL)");
+                 "(default: $CLIPKIT_MODEL, else the embedded emoji-clip model)");
   app.add_option("--vocab", args.vocab,
                  "BPE merges: bpe_simple_vocab_16e6.txt.gz or vocab.json/merges.txt "
                  "(default: the model folder's, then $CLIPKIT_VOCAB)");
@@ -28,10 +28,28 @@ void add_model_options(CLI::App& app, ModelArgs& args, bool images) {
   }
 }
 
+std::optional<std::filesystem::path> default_model_path() {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  // Installed: <prefix>/bin/clipkit → <prefix>/share/clipkit/models/emoji-clip.
+  const fs::path exe = fs::read_symlink("/proc/self/exe", ec);
+  if (!ec) {
+    const fs::path installed = exe.parent_path().parent_path() / "share" / "clipkit" / "models" / "emoji-clip";
+    if (fs::is_directory(installed, ec)) return installed;
+  }
+  // Built from a checkout: the source tree's copy.
+  const fs::path source = CLIPKIT_DEFAULT_MODEL_DIR;
+  if (fs::is_directory(source, ec)) return source;
+  return std::nullopt;
+}
+
 std::filesystem::path resolve_model_path(const ModelArgs& args) {
   if (!args.model.empty()) return args.model;
   if (const char* env = std::getenv("CLIPKIT_MODEL"); env && *env) return env;
-  throw Error(ErrorCode::invalid_argument, "no model given: pass --model FILE|DIR or set CLIPKIT_MODEL");
+  if (auto path = default_model_path()) return *path;
+  throw Error(ErrorCode::invalid_argument,
+              "no model given and the embedded emoji-clip model is not installed: pass --model FILE|DIR or set "
+              "CLIPKIT_MODEL");
 }
 
 ClipOptions clip_options(const ModelArgs& args) {
@@ -53,9 +71,12 @@ std::optional<Clip> load_clip_for_index(const ModelArgs& args, ImageIndex& index
   const std::optional<ModelIdentity> recorded = index.stats().model;
   const char* env = std::getenv("CLIPKIT_MODEL");
   if (chosen.model.empty() && !(env && *env)) {
-    if (!recorded || recorded->model_path.empty()) return std::nullopt;
-    chosen.model = recorded->model_path;
-    if (chosen.vocab.empty()) chosen.vocab = recorded->vocab_path;
+    if (recorded && !recorded->model_path.empty()) {
+      chosen.model = recorded->model_path;
+      if (chosen.vocab.empty()) chosen.vocab = recorded->vocab_path;
+    } else if (!default_model_path()) {
+      return std::nullopt;
+    }
   }
   Clip clip = load_clip(chosen);
   if (recorded) index.bind_model(identify(clip));  // only checks: a model is recorded

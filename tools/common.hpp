@@ -30,13 +30,15 @@ struct ModelArgs {
 // Adds --model/--vocab/--activation/--threads (and image options when images=true).
 void add_model_options(CLI::App& app, ModelArgs& args, bool images);
 
+// --model, else $CLIPKIT_MODEL, else the embedded default (models/emoji-clip).
 std::filesystem::path resolve_model_path(const ModelArgs& args);
+std::optional<std::filesystem::path> default_model_path();
 ClipOptions clip_options(const ModelArgs& args);
 Clip load_clip(const ModelArgs& args);
 
 // The model for an index: --model, else $CLIPKIT_MODEL, else the model the index
-// records (with its vocabulary unless --vocab is given). Checks it is the model that
-// made the index's vectors. nullopt when none is given or recorded.
+// records (with its vocabulary unless --vocab is given), else the embedded default.
+// Checks it is the model that made the index's vectors. nullopt when there is none.
 std::optional<Clip> load_clip_for_index(const ModelArgs& args, ImageIndex& index);
 
 // CSV field: quoted when it holds a comma, quote or newline.

@@ -12,6 +12,7 @@
 #include <oneapi/dnnl/dnnl.hpp>
 
 #include "clipkit/error.hpp"
+#include "core/parallel.hpp"
 
 namespace clipkit::kernels {
 
@@ -95,6 +96,22 @@ struct Linear::Impl {
   mutable std::mutex mutex;
   mutable std::map<std::tuple<size_t, bool, int>, Cached> cache;  // (rows, accumulate, activation)
   mutable std::map<size_t, dnnl::reorder> to_bf16;
+  mutable std::map<std::pair<size_t, int>, dnnl::eltwise_forward> activations;  // int8 epilogue
+
+  // The activation as oneDNN's vectorized eltwise (the int8 path applies it itself).
+  const dnnl::eltwise_forward& activation(size_t rows, Activation a) const {
+    std::lock_guard<std::mutex> lock(mutex);
+    const auto key = std::make_pair(rows, static_cast<int>(a));
+    auto it = activations.find(key);
+    if (it == activations.end()) {
+      memory::desc d(dims2(rows, out), dt::f32, tag::ab);
+      const auto algorithm = a == Activation::gelu ? dnnl::algorithm::eltwise_gelu_erf : dnnl::algorithm::eltwise_swish;
+      const float alpha = a == Activation::gelu ? 0.0f : 1.702f;
+      dnnl::eltwise_forward::desc desc(dnnl::prop_kind::forward_inference, algorithm, d, alpha, 0.0f);
+      it = activations.emplace(key, dnnl::eltwise_forward(dnnl::eltwise_forward::primitive_desc(desc, engine()))).first;
+    }
+    return it->second;
+  }
 
   dnnl::matmul::primitive_desc make_pd(size_t rows, const Epilogue& e, const memory::desc& weights) const {
     const dt src_type = compute_type(precision);
@@ -221,16 +238,23 @@ void Linear::forward(const float* x, size_t rows, float* y, const Epilogue& e) c
     } else {
       std::vector<int8_t> q(rows * m.in);
       std::vector<float> row_scales(rows);
-      quantize_rows(x, rows, m.in, q.data(), row_scales.data());
+      core::parallel_for(rows, [&](size_t b, size_t e2) {
+        quantize_rows(x + b * m.in, e2 - b, m.in, q.data() + b * m.in, row_scales.data() + b);
+      });
       std::vector<int32_t> acc(rows * m.out);
       memory src(memory::desc(dims2(rows, m.in), dt::s8, tag::ab), engine(), q.data());
       memory dst(memory::desc(dims2(rows, m.out), dt::s32, tag::ab), engine(), acc.data());
       cached.matmul.execute(stream, {{DNNL_ARG_SRC, src}, {DNNL_ARG_WEIGHTS, m.packed}, {DNNL_ARG_DST, dst},
                                      {DNNL_ARG_SCRATCHPAD, scratch_mem}});
       stream.wait();
-      dequantize_rows(acc.data(), rows, m.out, row_scales.data(), m.weight_scales.data(), m.bias_values.data(), y,
-                      e.accumulate);
-      if (e.activation) activate(y, rows * m.out, *e.activation);
+      core::parallel_for(rows, [&](size_t b, size_t e2) {
+        dequantize_rows(acc.data() + b * m.out, e2 - b, m.out, row_scales.data() + b, m.weight_scales.data(),
+                        m.bias_values.data(), y + b * m.out, e.accumulate);
+      });
+      if (e.activation) {
+        memory io(dst_f32, engine(), y);
+        m.activation(rows, *e.activation).execute(stream, {{DNNL_ARG_SRC, io}, {DNNL_ARG_DST, io}});
+      }
     }
     stream.wait();
   } catch (const dnnl::error& err) {

@@ -273,3 +273,25 @@ TEST(Example, ImageTextSearchOnFixtureModel) {
 
 }  // namespace
 }  // namespace clipkit
+
+namespace clipkit {
+namespace {
+
+// The embedded default model (models/emoji-clip) answers when no --model is given,
+// and its answers make sense in several languages.
+TEST(Cli, DefaultModelClassifiesAHeldOutEmoji) {
+  const auto image = testing::source_dir() / "tests/data/emoji-eval/images/1f49c.png";  // purple heart, held out
+  auto r = clipkit({"classify", "--json", "--image", image.string(), "--text", "pizza", "--text", "a purple heart",
+                    "--text", "一只猫", "--text", "собака"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  auto j = nlohmann::json::parse(r.out);
+  EXPECT_EQ(j["dimension"].get<int>(), 256);
+  EXPECT_GT(j["texts"][1]["prob"].get<double>(), 0.5) << r.out;
+  for (int i : {0, 2, 3}) EXPECT_LT(j["texts"][i]["prob"].get<double>(), j["texts"][1]["prob"].get<double>());
+  auto info = clipkit({"info", "--json"});
+  ASSERT_EQ(info.exit_code, 0) << info.err;
+  EXPECT_EQ(nlohmann::json::parse(info.out)["format"], "open_clip-safetensors");
+}
+
+}  // namespace
+}  // namespace clipkit
