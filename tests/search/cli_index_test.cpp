@@ -57,7 +57,7 @@ TEST(CliIndex, KillNineMidwayThenResume) {
   const fs::path dir = tmp.path() / "photos", db = tmp.path() / "p.clipkit";
   constexpr int kImages = 400, kBatch = 4;
   for (int i = 0; i < kImages; ++i)
-    testing::write_bmp(dir / ("d" + std::to_string(i / 100)) / ("i" + std::to_string(i) + ".bmp"), 160, 120,
+    testing::write_bmp(dir / std::string("d").append(std::to_string(i / 100)) / std::string("i").append(std::to_string(i)).append(".bmp"), 160, 120,
                        static_cast<uint32_t>(i));
 
   std::vector<std::string> args = with_model({"clipkit", "index", "--db", db.string(), dir.string(), "--batch",

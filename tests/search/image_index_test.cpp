@@ -232,7 +232,7 @@ TEST(ImageIndex, ExactSearchEqualsBruteForce) {
 TEST(ImageIndex, HnswSearchAgreesWithExactOnSmallIndex) {
   TempDir tmp;
   const fs::path dir = tmp.path() / "photos";
-  for (int i = 0; i < 40; ++i) write_bmp(dir / ("g" + std::to_string(i) + ".bmp"), 40, 40, static_cast<uint32_t>(i));
+  for (int i = 0; i < 40; ++i) write_bmp(dir / std::string("g").append(std::to_string(i)).append(".bmp"), 40, 40, static_cast<uint32_t>(i));
   auto index = ImageIndex::open(tmp.path() / "p.clipkit");
   add(*index, dir, 8);
   SearchOptions hnsw;
