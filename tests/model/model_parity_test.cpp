@@ -42,6 +42,27 @@ class ModelParity : public ::testing::TestWithParam<Case> {
 
 std::vector<float> row_of(const nlohmann::json& matrix, size_t i) { return matrix[i].get<std::vector<float>>(); }
 
+// Every row of `got` (names.size() × dim) against the reference rows: cosine and
+// max |Δ| relative to max |expected|; prints the worst of each.
+void expect_rows_match(const std::vector<float>& got, const nlohmann::json& want_rows,
+                       const std::vector<std::string>& names, const char* what) {
+  const size_t dim = got.size() / names.size();
+  double worst_cos = 1, worst_rel = 0;
+  for (size_t i = 0; i < names.size(); ++i) {
+    auto want = row_of(want_rows, i);
+    std::span<const float> row(got.data() + i * dim, dim);
+    const double cos = testing::cosine(row, want);
+    const double rel = testing::max_abs_diff(row, want) / testing::max_abs(want);
+    worst_cos = std::min(worst_cos, cos);
+    worst_rel = std::max(worst_rel, rel);
+    EXPECT_GE(cos, testing::kMinCosine) << names[i];
+    EXPECT_LE(rel, testing::kMaxAbsRelative) << names[i];
+  }
+  const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
+  std::printf("[parity] %s %s: worst cosine %.9f, worst |d|/max %.3g\n", info->value_param(), what, worst_cos,
+              worst_rel);
+}
+
 TEST_P(ModelParity, ImageFeatures) {
   auto exp = expected();
   auto model = Model::load(model_path());
@@ -62,22 +83,7 @@ TEST_P(ModelParity, ImageFeatures) {
     batch.insert(batch.end(), pixels.begin(), pixels.end());
   }
   auto features = model->encode_images(batch, images.size());
-  const size_t dim = model->embed_dim();
-  double worst_cos = 1, worst_rel = 0;
-  for (size_t i = 0; i < images.size(); ++i) {
-    auto want = row_of(exp["image_features"], i);
-    std::span<const float> got(features.data() + i * dim, dim);
-    const double cos = testing::cosine(got, want);
-    const double rel = testing::max_abs_diff(got, want) / testing::max_abs(want);
-    worst_cos = std::min(worst_cos, cos);
-    worst_rel = std::max(worst_rel, rel);
-    EXPECT_GE(cos, testing::kMinCosine) << images[i];
-    EXPECT_LE(rel, testing::kMaxAbsRelative) << images[i];
-  }
-  RecordProperty("worst_cosine", std::to_string(worst_cos));
-  RecordProperty("worst_rel_abs", std::to_string(worst_rel));
-  std::printf("[parity] %s/%s images: worst cosine %.9f, worst |d|/max %.3g\n", GetParam().model.c_str(),
-              GetParam().format.c_str(), worst_cos, worst_rel);
+  expect_rows_match(features, exp["image_features"], images, "images");
 }
 
 TEST_P(ModelParity, TextFeaturesAndProbabilities) {
@@ -92,20 +98,7 @@ TEST_P(ModelParity, TextFeaturesAndProbabilities) {
     tokens.insert(tokens.end(), row.begin(), row.end());
   }
   auto features = model->encode_tokens(tokens, texts.size());
-  const size_t dim = model->embed_dim();
-  double worst_cos = 1, worst_rel = 0;
-  for (size_t i = 0; i < texts.size(); ++i) {
-    auto want = row_of(exp["text_features"], i);
-    std::span<const float> got(features.data() + i * dim, dim);
-    const double cos = testing::cosine(got, want);
-    const double rel = testing::max_abs_diff(got, want) / testing::max_abs(want);
-    worst_cos = std::min(worst_cos, cos);
-    worst_rel = std::max(worst_rel, rel);
-    EXPECT_GE(cos, testing::kMinCosine) << texts[i];
-    EXPECT_LE(rel, testing::kMaxAbsRelative) << texts[i];
-  }
-  std::printf("[parity] %s/%s texts: worst cosine %.9f, worst |d|/max %.3g\n", GetParam().model.c_str(),
-              GetParam().format.c_str(), worst_cos, worst_rel);
+  expect_rows_match(features, exp["text_features"], texts, "texts");
 
   // Probabilities from the expected image features against our text features.
   double worst_prob = 0;
