@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Browser end-to-end test of `clipkit serve`: installs playwright-core (npm) into the
-# build folder, then runs search.mjs against Debian's headless chromium.
+# Browser end-to-end test of `clipkit serve`: runs search.mjs against Debian's headless
+# chromium with playwright-core, which scripts/setup installed into BUILD_DIR/e2e.
 # Usage: tests/e2e/run.sh BUILD_DIR SHARED_DIR [CHROMIUM]
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
@@ -10,9 +10,8 @@ chromium="${3:-/usr/bin/chromium}"
 [ -x "$chromium" ] || { echo "e2e: no chromium at $chromium (scripts/setup installs it)" >&2; exit 1; }
 command -v node >/dev/null || { echo "e2e: node not found (scripts/setup installs nodejs)" >&2; exit 1; }
 work="$build/e2e"
-mkdir -p "$work"
 if ! cmp -s "$here/package.json" "$work/package.json" || [ ! -d "$work/node_modules/playwright-core" ]; then
-  cp "$here/package.json" "$work/package.json"
-  (cd "$work" && npm install --no-audit --no-fund --loglevel=error)
+  echo "e2e: playwright-core is not installed in $work (run scripts/setup)" >&2
+  exit 1
 fi
 NODE_PATH="$work/node_modules" exec node "$here/search.mjs" "$build/clipkit" "$shared" "$chromium" "$work/node_modules"
