@@ -24,6 +24,7 @@ void add_model_options(CLI::App& app, ModelArgs& args, bool images) {
   if (images) {
     app.add_flag("--no-exif", args.no_exif, "ignore EXIF orientation (the reference transform's behaviour)");
     app.add_option("--max-pixels", args.max_pixels, "refuse images with more pixels than this")
+        ->check(CLI::Range(uint64_t{1}, uint64_t{1} << 40))
         ->capture_default_str();
   }
 }

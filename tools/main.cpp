@@ -1,6 +1,7 @@
 // clipkit — the command-line tool. One subcommand per file in tools/.
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <iostream>
 #include <sstream>
@@ -40,6 +41,17 @@ int main(int argc, char** argv) {
   add_search(app, out);
   add_dedupe(app, out);
   add_serve(app, out);
+  // CLI11 would treat an unknown command as a stray argument, and `clipkit frobnicate
+  // --help` would print the general help and succeed: name the mistake instead.
+  const std::string first = argc > 1 ? argv[1] : "";
+  const auto all = app.get_subcommands([](const CLI::App*) { return true; });
+  const bool known = std::any_of(all.begin(), all.end(), [&](const CLI::App* sub) { return sub->check_name(first); });
+  if (!first.empty() && first[0] != '-' && !known) {
+    std::string names;
+    for (const CLI::App* sub : all) names += (names.empty() ? "" : ", ") + sub->get_name();
+    std::cerr << "clipkit: error: unknown command '" << argv[1] << "' (commands: " << names << ")\n";
+    return 1;
+  }
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -39,7 +39,9 @@ void add_preprocess(CLI::App& app, std::ostream& out) {
   sub->add_option("-i,--image", args->image, "the image file")->required();
   sub->add_option("--size", args->size, "output resolution")->check(CLI::Range(1, 4096))->capture_default_str();
   sub->add_flag("--no-exif", args->no_exif, "ignore EXIF orientation");
-  sub->add_option("--max-pixels", args->max_pixels, "refuse larger images")->capture_default_str();
+  sub->add_option("--max-pixels", args->max_pixels, "refuse larger images")
+      ->check(CLI::Range(uint64_t{1}, uint64_t{1} << 40))
+      ->capture_default_str();
   sub->add_option("-o,--out", args->output, "output .npy file")->required();
   sub->callback([args, &out] {
     DecodeOptions decode;

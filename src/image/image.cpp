@@ -6,6 +6,7 @@
 #include <new>
 
 #include "clipkit/error.hpp"
+#include "core/file.hpp"
 #include "clipkit/image.hpp"
 #include "image/decoders.hpp"
 #include "image/exif.hpp"
@@ -114,21 +115,8 @@ Image decode_image_memory(std::span<const uint8_t> bytes, const std::string& nam
 
 Image decode_image_file(const std::filesystem::path& path, const DecodeOptions& options) {
   const std::string name = path.string();
-  std::error_code ec;
-  if (!std::filesystem::is_regular_file(path, ec)) {
-    throw Error(ErrorCode::not_found, name + ": no such image file");
-  }
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw Error(ErrorCode::not_found, name + ": cannot open image file");
-  std::vector<uint8_t> bytes;
-  in.seekg(0, std::ios::end);
-  const std::streamoff size = in.tellg();
-  if (size < 0) throw Error(ErrorCode::corrupt_data, name + ": cannot read image file");
-  in.seekg(0, std::ios::beg);
-  bytes.resize(static_cast<size_t>(size));
-  if (size > 0 && !in.read(reinterpret_cast<char*>(bytes.data()), size)) {
-    throw Error(ErrorCode::corrupt_data, name + ": short read of image file");
-  }
+  constexpr size_t kMaxImageFileBytes = size_t{1} << 30;
+  const std::vector<uint8_t> bytes = core::read_file(path, kMaxImageFileBytes, "an image file");
   return decode_image_memory(bytes, name, options);
 }
 

@@ -5,6 +5,7 @@
 #include <system_error>
 
 #include "clipkit/error.hpp"
+#include "core/file.hpp"
 #include "io/config_file.hpp"
 #include "io/mapped_file.hpp"
 #include "io/name_map.hpp"
@@ -92,6 +93,7 @@ void load_file(const fs::path& path, Checkpoint& ckpt) {
       ckpt.format = "hf-safetensors";
       ckpt.activation = parsed.activation;
       ckpt.config_ints = parsed.ints;
+      ckpt.config_origins = parsed.origins;
     }
     return;
   }
@@ -119,6 +121,7 @@ void load_folder(const fs::path& folder, Checkpoint& ckpt) {
       }
       ckpt.activation = config.activation;
       ckpt.config_ints = config.ints;
+      ckpt.config_origins = config.origins;
       return;
     }
   }
@@ -135,6 +138,7 @@ void load_folder(const fs::path& folder, Checkpoint& ckpt) {
       }
       ckpt.activation = config.activation;
       ckpt.config_ints = config.ints;
+      ckpt.config_origins = config.origins;
       return;
     }
   }
@@ -151,7 +155,12 @@ Checkpoint load_checkpoint(const fs::path& path) {
   std::error_code ec;
   const fs::file_status status = fs::status(path, ec);
   if (ec || !fs::exists(status)) {
-    throw Error(ErrorCode::not_found, path.string() + ": no such file or folder");
+    throw Error(ErrorCode::not_found, path.string() + ": " + core::not_a_regular_file(path) +
+                                          ", expected a checkpoint file or model folder");
+  }
+  if (!fs::is_directory(status) && !fs::is_regular_file(status)) {  // a FIFO would block open(2)
+    throw Error(ErrorCode::invalid_argument, path.string() + ": " + core::not_a_regular_file(path) +
+                                                 ", expected a checkpoint file or model folder");
   }
   Checkpoint ckpt;
   ckpt.path = path;

@@ -39,6 +39,8 @@ struct Checkpoint {
   // Hyper-parameters a config file states (e.g. "context_length", "vision_heads",
   // "text_heads"); the model layer prefers these to inference from shapes.
   std::map<std::string, int64_t> config_ints;
+  // Where each of config_ints came from (for messages), see ContainerConfig::origins.
+  std::map<std::string, std::string> config_origins;
   // Canonical OpenAI names ("visual.transformer.resblocks.0.attn.in_proj_weight", ...).
   // Non-parameter entries of OpenAI files (input_resolution, context_length,
   // vocab_size) and HF's position_ids buffers are dropped.

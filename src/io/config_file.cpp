@@ -1,9 +1,11 @@
 #include "io/config_file.hpp"
 
+#include <algorithm>
 #include <fstream>
 #include <sstream>
 
 #include "clipkit/error.hpp"
+#include "core/file.hpp"
 
 namespace clipkit::io {
 namespace {
@@ -33,6 +35,31 @@ int64_t int_or(const json& object, const char* key, int64_t fallback, const std:
   corrupt(file, std::string("\"") + key + "\" is " + it->dump() + ", expected an integer");
 }
 
+// A dimension (width, layers, heads, sizes): `fallback` when absent, else an integer in
+// [1, 2^24] — a zero or negative count would divide by zero or size a buffer wrongly
+// further down, so it is refused here, naming the key as `where` + `key`.
+int64_t dim_or(const json& object, const std::string& where, const char* key, int64_t fallback,
+               const std::string& file) {
+  const int64_t value = int_or(object, key, fallback, file);
+  constexpr int64_t kMaxDim = int64_t{1} << 24;
+  if (value < 1 || value > kMaxDim) {
+    corrupt(file, "\"" + where + key + "\" is " + std::to_string(value) + ", expected an integer from 1 to " +
+                      std::to_string(kMaxDim));
+  }
+  return value;
+}
+
+// Sets out.ints[name] from dim_or and records where the value came from, for messages
+// further down ("vision_config.num_attention_heads in config.json", or the default).
+void set_dim(ContainerConfig& out, const char* name, const json& object, const std::string& where,
+             const char* key, int64_t fallback, const std::string& file) {
+  out.ints[name] = dim_or(object, where, key, fallback, file);
+  const auto it = object.find(key);
+  out.origins[name] = (it == object.end() || it->is_null())
+                          ? file + " has no " + where + key + ", so the default " + std::to_string(fallback)
+                          : where + key + " in " + file;
+}
+
 std::string string_or(const json& object, const char* key, const std::string& fallback,
                       const std::string& file) {
   const auto it = object.find(key);
@@ -42,14 +69,14 @@ std::string string_or(const json& object, const char* key, const std::string& fa
 }
 
 json read_json_file(const std::filesystem::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw Error(ErrorCode::not_found, path.string() + ": cannot open");
-  std::stringstream buffer;
-  buffer << in.rdbuf();
+  constexpr size_t kMaxConfigBytes = size_t{16} << 20;
+  const std::string text = core::read_text_file(path, kMaxConfigBytes, "a JSON config file");
   try {
-    return json::parse(buffer.str());
-  } catch (const json::exception& e) {
-    corrupt(path.string(), std::string("not valid JSON: ") + e.what());
+    return json::parse(text);
+  } catch (const json::parse_error& e) {
+    corrupt(path.string(), "not valid JSON (syntax error at byte " + std::to_string(e.byte) + ")");
+  } catch (const json::exception&) {
+    corrupt(path.string(), "not valid JSON");
   }
 }
 
@@ -61,17 +88,17 @@ ContainerConfig parse_hf_config(const json& config, const std::string& file) {
   const json& vision = section(config, "vision_config", file);
   ContainerConfig out;
   // Defaults from transformers' CLIPTextConfig / CLIPVisionConfig / CLIPConfig.
-  out.ints["embed_dim"] = int_or(config, "projection_dim", 512, file);
-  out.ints["image_resolution"] = int_or(vision, "image_size", 224, file);
-  out.ints["patch_size"] = int_or(vision, "patch_size", 32, file);
-  out.ints["vision_width"] = int_or(vision, "hidden_size", 768, file);
-  out.ints["vision_layers"] = int_or(vision, "num_hidden_layers", 12, file);
-  out.ints["vision_heads"] = int_or(vision, "num_attention_heads", 12, file);
-  out.ints["text_width"] = int_or(text, "hidden_size", 512, file);
-  out.ints["text_layers"] = int_or(text, "num_hidden_layers", 12, file);
-  out.ints["text_heads"] = int_or(text, "num_attention_heads", 8, file);
-  out.ints["context_length"] = int_or(text, "max_position_embeddings", 77, file);
-  out.ints["vocab_size"] = int_or(text, "vocab_size", 49408, file);
+  set_dim(out, "embed_dim", config, "", "projection_dim", 512, file);
+  set_dim(out, "image_resolution", vision, "vision_config.", "image_size", 224, file);
+  set_dim(out, "patch_size", vision, "vision_config.", "patch_size", 32, file);
+  set_dim(out, "vision_width", vision, "vision_config.", "hidden_size", 768, file);
+  set_dim(out, "vision_layers", vision, "vision_config.", "num_hidden_layers", 12, file);
+  set_dim(out, "vision_heads", vision, "vision_config.", "num_attention_heads", 12, file);
+  set_dim(out, "text_width", text, "text_config.", "hidden_size", 512, file);
+  set_dim(out, "text_layers", text, "text_config.", "num_hidden_layers", 12, file);
+  set_dim(out, "text_heads", text, "text_config.", "num_attention_heads", 8, file);
+  set_dim(out, "context_length", text, "text_config.", "max_position_embeddings", 77, file);
+  set_dim(out, "vocab_size", text, "text_config.", "vocab_size", 49408, file);
   const std::string text_act = string_or(text, "hidden_act", "quick_gelu", file);
   const std::string vision_act = string_or(vision, "hidden_act", "quick_gelu", file);
   if (text_act != vision_act) {
@@ -91,23 +118,22 @@ ContainerConfig parse_open_clip_config(const json& config, const std::string& fi
   const json& text = section(model, "text_cfg", file);
   ContainerConfig out;
   // Defaults from open_clip's CLIPVisionCfg / CLIPTextCfg.
-  out.ints["embed_dim"] = int_or(model, "embed_dim", 512, file);
-  out.ints["image_resolution"] = int_or(vision, "image_size", 224, file);
-  out.ints["patch_size"] = int_or(vision, "patch_size", 16, file);
-  const int64_t vision_width = int_or(vision, "width", 768, file);
+  set_dim(out, "embed_dim", model, "", "embed_dim", 512, file);
+  set_dim(out, "image_resolution", vision, "vision_cfg.", "image_size", 224, file);
+  set_dim(out, "patch_size", vision, "vision_cfg.", "patch_size", 16, file);
+  const int64_t vision_width = dim_or(vision, "vision_cfg.", "width", 768, file);
   out.ints["vision_width"] = vision_width;
   const auto layers = vision.find("layers");
   if (layers == vision.end() || layers->is_number_integer()) {  // a list means a ResNet
-    out.ints["vision_layers"] = int_or(vision, "layers", 12, file);
-    const int64_t head_width = int_or(vision, "head_width", 64, file);
-    if (head_width <= 0) corrupt(file, "vision_cfg.head_width must be positive");
-    out.ints["vision_heads"] = int_or(vision, "heads", vision_width / head_width, file);
+    set_dim(out, "vision_layers", vision, "vision_cfg.", "layers", 12, file);
+    const int64_t head_width = dim_or(vision, "vision_cfg.", "head_width", 64, file);
+    set_dim(out, "vision_heads", vision, "vision_cfg.", "heads", std::max<int64_t>(1, vision_width / head_width), file);
   }
-  out.ints["text_width"] = int_or(text, "width", 512, file);
-  out.ints["text_layers"] = int_or(text, "layers", 12, file);
-  out.ints["text_heads"] = int_or(text, "heads", 8, file);
-  out.ints["context_length"] = int_or(text, "context_length", 77, file);
-  out.ints["vocab_size"] = int_or(text, "vocab_size", 49408, file);
+  set_dim(out, "text_width", text, "text_cfg.", "width", 512, file);
+  set_dim(out, "text_layers", text, "text_cfg.", "layers", 12, file);
+  set_dim(out, "text_heads", text, "text_cfg.", "heads", 8, file);
+  set_dim(out, "context_length", text, "text_cfg.", "context_length", 77, file);
+  set_dim(out, "vocab_size", text, "text_cfg.", "vocab_size", 49408, file);
   const auto quick = model.find("quick_gelu");
   if (quick != model.end() && !quick->is_null() && !quick->is_boolean()) {
     corrupt(file, "\"quick_gelu\" is not a boolean");

@@ -10,8 +10,9 @@
 // vision_layers, vision_heads, text_width, text_layers, text_heads, context_length,
 // vocab_size. Absent fields take the defaults the owning library uses
 // (transformers' CLIPConfig, open_clip's CLIPVisionCfg/CLIPTextCfg).
+// Every dimension is checked to be an integer from 1 to 2^24.
 // Errors: clipkit::Error naming the file: not_found, corrupt_data (not JSON, a field
-// of the wrong type).
+// of the wrong type, a dimension out of range).
 #pragma once
 
 #include <cstdint>
@@ -26,6 +27,9 @@ namespace clipkit::io {
 struct ContainerConfig {
   std::string activation;
   std::map<std::string, int64_t> ints;
+  // For each key of `ints`: where its value came from, for error messages
+  // ("vision_config.num_attention_heads in config.json", or the default taken).
+  std::map<std::string, std::string> origins;
 };
 
 ContainerConfig parse_hf_config(const nlohmann::json& config, const std::string& display_name);

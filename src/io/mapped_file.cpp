@@ -10,29 +10,17 @@
 #include <utility>
 
 #include "clipkit/error.hpp"
+#include "core/file.hpp"
 
 namespace clipkit::io {
 
 MappedFile::MappedFile(const std::filesystem::path& path) : path_(path) {
-  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) {
-    const int err = errno;
-    throw Error(err == ENOENT ? ErrorCode::not_found : ErrorCode::corrupt_data,
-                path.string() + ": cannot open: " + std::strerror(err));
-  }
+  const int fd = core::open_regular(path, "a file");
   struct stat st {};
   if (::fstat(fd, &st) != 0) {
     const int err = errno;
     ::close(fd);
     throw Error(ErrorCode::corrupt_data, path.string() + ": cannot stat: " + std::strerror(err));
-  }
-  if (S_ISDIR(st.st_mode)) {
-    ::close(fd);
-    throw Error(ErrorCode::invalid_argument, path.string() + ": is a folder, expected a file");
-  }
-  if (!S_ISREG(st.st_mode)) {
-    ::close(fd);
-    throw Error(ErrorCode::invalid_argument, path.string() + ": not a regular file");
   }
   size_ = static_cast<size_t>(st.st_size);
   if (size_ > 0) {

@@ -42,8 +42,10 @@ std::vector<SafetensorsEntry> parse_safetensors(std::span<const uint8_t> bytes,
   nlohmann::json header;
   try {
     header = nlohmann::json::parse(header_bytes.begin(), header_bytes.end());
-  } catch (const nlohmann::json::exception& e) {
-    fail(std::string("header is not valid JSON: ") + e.what());
+  } catch (const nlohmann::json::parse_error& e) {
+    fail("header is not valid JSON (syntax error at byte " + std::to_string(e.byte) + " of the header)");
+  } catch (const nlohmann::json::exception&) {
+    fail("header is not valid JSON");
   }
   if (!header.is_object()) fail("header is not a JSON object");
 

@@ -56,6 +56,19 @@ int config_int(const io::Checkpoint& ckpt, const char* key, int inferred) {
   return it == ckpt.config_ints.end() ? inferred : static_cast<int>(it->second);
 }
 
+// Heads must divide the tower's width (read from the tensors); the message says where
+// the head count came from, since a config without the tower's section takes a default.
+void check_heads(const io::Checkpoint& ckpt, const std::string& tower, int width, int heads) {
+  if (heads >= 1 && heads <= width && width % heads == 0) return;
+  const auto origin = ckpt.config_origins.find(tower + "_heads");
+  const std::string from = origin != ckpt.config_origins.end() ? origin->second
+                           : ckpt.config_ints.count(tower + "_heads") ? "the config file"
+                                                                        : "width / 64";
+  throw Error(ErrorCode::corrupt_data, ckpt.path.string() + ": " + tower + " width " + std::to_string(width) +
+                                           " (from the weights) is not divisible by " + std::to_string(heads) +
+                                           " attention heads (" + from + ")");
+}
+
 ModelConfig infer_config(const io::Checkpoint& ckpt) {
   if (ckpt.tensors.count("visual.layer1.0.conv1.weight") || ckpt.tensors.count("visual.attnpool.positional_embedding"))
     throw Error(ErrorCode::unsupported, ckpt.path.string() +
@@ -88,8 +101,8 @@ ModelConfig infer_config(const io::Checkpoint& ckpt) {
   if (grid * grid + 1 != vpos.shape[0])
     throw Error(ErrorCode::corrupt_data, ckpt.path.string() + ": visual.positional_embedding has " +
                                              std::to_string(vpos.shape[0]) + " rows, not a square grid + 1");
-  if (c.vision_width % c.vision_heads || c.text_width % c.text_heads)
-    throw Error(ErrorCode::corrupt_data, ckpt.path.string() + ": width not divisible by the number of heads");
+  check_heads(ckpt, "vision", c.vision_width, c.vision_heads);
+  check_heads(ckpt, "text", c.text_width, c.text_heads);
   if (!ckpt.activation.empty()) c.activation = parse_activation(ckpt.activation);
   return c;
 }

@@ -15,6 +15,7 @@
 #include <unordered_set>
 
 #include "clipkit/error.hpp"
+#include "core/file.hpp"
 #include "clipkit/similarity.hpp"
 #include "search/content_hash.hpp"
 
@@ -65,18 +66,7 @@ struct Result {
 };
 
 std::vector<uint8_t> read_file(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary | std::ios::ate);
-  if (!in) throw Error(ErrorCode::not_found, path.string() + ": cannot open (" + std::strerror(errno) + ")");
-  const std::streamoff size = in.tellg();
-  if (size < 0) throw Error(ErrorCode::corrupt_data, path.string() + ": cannot read its size");
-  if (static_cast<uint64_t>(size) > kMaxFileBytes)
-    throw Error(ErrorCode::resource_exhausted, path.string() + ": " + std::to_string(size) +
-                                                   " bytes, over the 1 GiB limit for an image");
-  std::vector<uint8_t> bytes(static_cast<size_t>(size));
-  in.seekg(0);
-  if (!in.read(reinterpret_cast<char*>(bytes.data()), size))
-    throw Error(ErrorCode::corrupt_data, path.string() + ": short read");
-  return bytes;
+  return core::read_file(path, kMaxFileBytes, "an image file");
 }
 
 // A bounded queue: workers block when the model falls behind, so memory stays flat.
@@ -126,7 +116,11 @@ IndexReport index_files(Store& store, const Clip& clip, std::span<const fs::path
   for (const fs::path& root : roots) {
     std::error_code ec;
     const auto status = fs::status(root, ec);
-    if (ec || !fs::exists(status)) throw Error(ErrorCode::not_found, root.string() + ": no such file or folder");
+    if (ec || !fs::exists(status))
+      throw Error(ErrorCode::not_found, root.string() + ": " + core::not_a_regular_file(root) + ", expected an image file or folder");
+    if (!fs::is_directory(status) && !fs::is_regular_file(status))  // a FIFO would block the reader
+      throw Error(ErrorCode::invalid_argument,
+                  root.string() + ": " + core::not_a_regular_file(root) + ", expected an image file or folder");
     const std::string root_path = storage_path(root);
     const bool is_dir = fs::is_directory(status);
     root_paths.emplace_back(root_path, is_dir);

@@ -527,7 +527,10 @@ std::u32string fix_encoding_one_step(std::u32string_view text) {
     if (!encoded) continue;
     if (codec == 0) latin1_possible = true;
     std::string bytes = std::move(*encoded);
-    if (search_bytes(altered_utf8(), bytes)) bytes = restore_byte_a0(bytes);
+    // As ftfy: not for Mac Roman, where an en dash and a space (D0 20) would read as
+    // UTF-8 with a lost A0 byte ("Mccoy – Dr" would become "Mccoy Р Dr").
+    const bool macroman = std::string_view(kCodecs[codec].name) == "macroman";
+    if (!macroman && search_bytes(altered_utf8(), bytes)) bytes = restore_byte_a0(bytes);
     if (kCodecs[codec].sloppy) bytes = replace_lossy_sequences(bytes);
     const bool variants = bytes.find('\xed') != std::string::npos || bytes.find('\xc0') != std::string::npos;
     if (std::optional<std::u32string> decoded = decode_utf8_strict(bytes, variants)) return std::move(*decoded);

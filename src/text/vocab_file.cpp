@@ -9,6 +9,7 @@
 #include <zlib.h>
 
 #include "clipkit/error.hpp"
+#include "core/file.hpp"
 
 namespace clipkit::text {
 namespace fs = std::filesystem;
@@ -16,13 +17,8 @@ namespace fs = std::filesystem;
 namespace {
 
 std::string read_file(const fs::path& path) {
-  std::error_code ec;
-  if (!fs::is_regular_file(path, ec)) {
-    throw Error(ErrorCode::not_found, "vocabulary file not found: " + path.string());
-  }
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw Error(ErrorCode::not_found, "cannot open vocabulary file: " + path.string());
-  return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+  constexpr size_t kMaxVocabBytes = size_t{256} << 20;  // XLM-R's tokenizer.json is 17 MB
+  return core::read_text_file(path, kMaxVocabBytes, "a vocabulary file");
 }
 
 std::string gunzip(const std::string& data, const fs::path& path) {

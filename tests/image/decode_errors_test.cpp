@@ -75,7 +75,7 @@ TEST(DecodeErrors, TableOfBadInputs) {
       {"WebP over max_pixels", images_dir() / "chelsea.webp", ErrorCode::resource_exhausted, 1000},
       {"BMP over max_pixels", images_dir() / "chelsea.bmp", ErrorCode::resource_exhausted, 1000},
       {"nonexistent path", dir.path() / "no_such_image.png", ErrorCode::not_found},
-      {"a folder", dir.path(), ErrorCode::not_found},
+      {"a folder", dir.path(), ErrorCode::invalid_argument},
   };
   for (const BadInput& bad : table) {
     SCOPED_TRACE(bad.label);

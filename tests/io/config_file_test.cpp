@@ -82,5 +82,54 @@ TEST(ConfigFile, MalformedFields) {
                {"absent.json"});
 }
 
+// A zero head count once reached a division (SIGFPE, issue 15): every dimension a
+// config states must be an integer from 1 to 2^24, and the message names the key.
+TEST(ConfigFile, DimensionsMustBePositiveAndBounded) {
+  struct Case {
+    const char* json;
+    bool open_clip;
+    const char* key;
+  };
+  const Case cases[] = {
+      {R"({"vision_config": {"num_attention_heads": 0}})", false, "\"vision_config.num_attention_heads\" is 0"},
+      {R"({"text_config": {"num_attention_heads": 0}})", false, "\"text_config.num_attention_heads\" is 0"},
+      {R"({"text_config": {"hidden_size": -64}})", false, "\"text_config.hidden_size\" is -64"},
+      {R"({"vision_config": {"patch_size": 0}})", false, "\"vision_config.patch_size\" is 0"},
+      {R"({"projection_dim": 1099511627776})", false, "\"projection_dim\" is 1099511627776"},
+      {R"({"vision_cfg": {"heads": 0}})", true, "\"vision_cfg.heads\" is 0"},
+      {R"({"model_cfg": {"text_cfg": {"heads": 0}}})", true, "\"text_cfg.heads\" is 0"},
+      {R"({"vision_cfg": {"head_width": 0}})", true, "\"vision_cfg.head_width\" is 0"},
+      {R"({"vision_cfg": {"width": -1}})", true, "\"vision_cfg.width\" is -1"},
+  };
+  for (const Case& c : cases) {
+    expect_error(
+        [&] {
+          if (c.open_clip)
+            parse_open_clip_config(json::parse(c.json), "o.json");
+          else
+            parse_hf_config(json::parse(c.json), "c.json");
+        },
+        ErrorCode::corrupt_data, {c.open_clip ? "o.json: " : "c.json: ", c.key, "expected an integer from 1 to 16777216"},
+        c.json);
+  }
+}
+
+TEST(ConfigFile, OriginsSayWhereEachValueCameFrom) {
+  const ContainerConfig c = parse_hf_config(json::parse(R"({"text_config": {"num_attention_heads": 4}})"), "c.json");
+  EXPECT_EQ(c.origins.at("text_heads"), "text_config.num_attention_heads in c.json");
+  EXPECT_EQ(c.origins.at("vision_heads"), "c.json has no vision_config.num_attention_heads, so the default 12");
+}
+
+TEST(ConfigFile, JsonSyntaxErrorsNameTheByteNotTheLibrary) {
+  TempDir tmp;
+  clipkit::testing::write_bytes(tmp.path() / "config.json", clipkit::testing::bytes_of("{\"a\": tru}"));
+  try {
+    read_hf_config(tmp.path() / "config.json");
+    ADD_FAILURE() << "no error";
+  } catch (const Error& e) {
+    EXPECT_EQ(std::string(e.what()), (tmp.path() / "config.json").string() + ": not valid JSON (syntax error at byte 10)");
+  }
+}
+
 }  // namespace
 }  // namespace clipkit::io

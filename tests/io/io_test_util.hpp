@@ -12,27 +12,9 @@
 #include <vector>
 
 #include "clipkit/error.hpp"
+#include "support/test_support.hpp"  // expect_error
 
 namespace clipkit::testing {
-
-// Runs `fn`, which must throw clipkit::Error with `code` and a message containing
-// every fragment.
-inline void expect_error(const std::function<void()>& fn, ErrorCode code,
-                         std::initializer_list<std::string_view> fragments,
-                         const std::string& label = "") {
-  try {
-    fn();
-    ADD_FAILURE() << label << ": no error thrown, expected " << to_string(code);
-  } catch (const Error& e) {
-    EXPECT_EQ(e.code(), code) << label << ": got " << to_string(e.code()) << ": " << e.what();
-    for (auto f : fragments) {
-      EXPECT_NE(std::string(e.what()).find(f), std::string::npos)
-          << label << ": message lacks '" << f << "': " << e.what();
-    }
-  } catch (const std::exception& e) {
-    ADD_FAILURE() << label << ": threw a non-clipkit exception: " << e.what();
-  }
-}
 
 inline void put_le(std::vector<uint8_t>& out, uint64_t value, int bytes) {
   for (int i = 0; i < bytes; ++i) out.push_back(static_cast<uint8_t>(value >> (8 * i)));

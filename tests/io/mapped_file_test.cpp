@@ -32,7 +32,7 @@ TEST(MappedFile, EmptyFileGivesEmptySpan) {
 TEST(MappedFile, Errors) {
   TempDir tmp;
   expect_error([&] { MappedFile f(tmp.path() / "nope.pt"); }, ErrorCode::not_found, {"nope.pt"});
-  expect_error([&] { MappedFile f(tmp.path()); }, ErrorCode::invalid_argument, {"is a folder"});
+  expect_error([&] { MappedFile f(tmp.path()); }, ErrorCode::invalid_argument, {"a folder, expected a file"});
 }
 
 }  // namespace

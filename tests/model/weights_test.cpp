@@ -67,6 +67,19 @@ TEST(Weights, ConfigHeadsOverrideInference) {
   EXPECT_EQ(weights_from_checkpoint(std::move(ckpt)).config.vision_heads, 4);
 }
 
+TEST(Weights, HeadsThatDoNotDivideTheWidthNameTheirOrigin) {
+  // A config with no vision_config makes transformers' default of 12 heads apply.
+  auto ckpt = checkpoint_for(tiny_config());
+  ckpt.config_ints["vision_heads"] = 12;
+  ckpt.config_origins["vision_heads"] = "config.json has no vision_config.num_attention_heads, so the default 12";
+  expect_error(std::move(ckpt), ErrorCode::corrupt_data,
+               "vision width 64 (from the weights) is not divisible by 12 attention heads (config.json has no "
+               "vision_config.num_attention_heads, so the default 12)");
+  auto zero = checkpoint_for(tiny_config());
+  zero.config_ints["text_heads"] = 0;  // once a SIGFPE
+  expect_error(std::move(zero), ErrorCode::corrupt_data, "is not divisible by 0 attention heads (the config file)");
+}
+
 TEST(Weights, MissingTensor) {
   auto ckpt = checkpoint_for(tiny_config());
   ckpt.tensors.erase("visual.ln_post.bias");

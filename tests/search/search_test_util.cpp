@@ -61,19 +61,4 @@ void age_file(const fs::path& path, int seconds) {
   fs::last_write_time(path, fs::last_write_time(path) - std::chrono::seconds(seconds));
 }
 
-CliResult run_clipkit(const std::vector<std::string>& args) {
-  TempDir tmp;
-  auto quote = [](const std::string& s) {
-    std::string q = "'";
-    for (char c : s) q += c == '\'' ? std::string("'\\''") : std::string(1, c);
-    return q + "'";
-  };
-  std::string cmd = quote((binary_dir() / "clipkit").string());
-  for (const auto& a : args) cmd.append(" ").append(quote(a));
-  cmd.append(" </dev/null >").append(quote((tmp.path() / "out").string()));
-  cmd.append(" 2>").append(quote((tmp.path() / "err").string()));
-  const int status = std::system(cmd.c_str());
-  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, read_text(tmp.path() / "out"), read_text(tmp.path() / "err")};
-}
-
 }  // namespace clipkit::testing

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "clipkit/clipkit.hpp"
+#include "support/test_support.hpp"
 
 namespace clipkit::testing {
 
@@ -22,10 +23,6 @@ void write_bmp(const std::filesystem::path& path, int width, int height, uint32_
 // Sets a file's mtime `seconds` into the past (so a rewrite is seen as a change).
 void age_file(const std::filesystem::path& path, int seconds);
 
-struct CliResult {
-  int exit_code = -1;
-  std::string out, err;
-};
-CliResult run_clipkit(const std::vector<std::string>& args);
+using CliResult = CommandResult;  // run_clipkit: support/test_support.hpp
 
 }  // namespace clipkit::testing

@@ -1,5 +1,9 @@
 #include "support/test_support.hpp"
 
+#include <gtest/gtest.h>
+
+#include <sys/wait.h>
+
 #include <cmath>
 #include <cstdlib>
 #include <cstring>
@@ -109,6 +113,50 @@ TempDir::TempDir() {
 TempDir::~TempDir() {
   std::error_code ec;
   fs::remove_all(path_, ec);
+}
+
+void expect_error(const std::function<void()>& fn, ErrorCode code,
+                         std::initializer_list<std::string_view> fragments,
+                         const std::string& label) {
+  try {
+    fn();
+    ADD_FAILURE() << label << ": no error thrown, expected " << to_string(code);
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), code) << label << ": got " << to_string(e.code()) << ": " << e.what();
+    for (auto f : fragments) {
+      EXPECT_NE(std::string(e.what()).find(f), std::string::npos)
+          << label << ": message lacks '" << f << "': " << e.what();
+    }
+  } catch (const std::exception& e) {
+    ADD_FAILURE() << label << ": threw a non-clipkit exception: " << e.what();
+  }
+}
+
+
+namespace {
+std::string shell_quote(const std::string& s) {
+  std::string q = "'";
+  for (char c : s) q += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  return q + "'";
+}
+}  // namespace
+
+CommandResult run_command(const std::filesystem::path& binary, const std::vector<std::string>& args,
+                          const std::string& input, int timeout_s) {
+  TempDir tmp;
+  const std::filesystem::path in = tmp.path() / "in", out = tmp.path() / "out", err = tmp.path() / "err";
+  write_bytes(in, std::vector<uint8_t>(input.begin(), input.end()));
+  std::string cmd = timeout_s > 0 ? "timeout -s KILL " + std::to_string(timeout_s) + " " : std::string();
+  cmd.append(shell_quote(binary.string()));
+  for (const auto& a : args) cmd.append(" ").append(shell_quote(a));
+  for (const auto& [redirect, file] : {std::pair{" <", in}, std::pair{" >", out}, std::pair{" 2>", err}})
+    cmd.append(redirect).append(shell_quote(file.string()));
+  const int status = std::system(cmd.c_str());
+  return {WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status), read_text(out), read_text(err)};
+}
+
+CommandResult run_clipkit(const std::vector<std::string>& args, const std::string& input, int timeout_s) {
+  return run_command(binary_dir() / "clipkit", args, input, timeout_s);
 }
 
 }  // namespace clipkit::testing

@@ -3,6 +3,9 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
+#include <initializer_list>
+#include <string_view>
 #include <filesystem>
 #include <span>
 #include <string>
@@ -10,7 +13,16 @@
 
 #include <nlohmann/json.hpp>
 
+#include "clipkit/error.hpp"
+
 namespace clipkit::testing {
+
+// Runs `fn`, which must throw clipkit::Error with `code` and a message containing
+// every fragment.
+void expect_error(const std::function<void()>& fn, ErrorCode code,
+                         std::initializer_list<std::string_view> fragments,
+                         const std::string& label = "");
+
 
 // ../shared beside the checkout, or $CLIPKIT_SHARED_DIR when set.
 std::filesystem::path shared_dir();
@@ -52,5 +64,16 @@ class TempDir {
 
 std::vector<uint8_t> read_bytes(const std::filesystem::path& path);
 void write_bytes(const std::filesystem::path& path, std::span<const uint8_t> bytes);
+
+// Runs `binary args…` through the shell with stdin from `input`, capturing stdout and
+// stderr. With timeout_s > 0 the command is killed after that many seconds (coreutils
+// `timeout`; exit code 124), so a hang is a failing test, not a stuck suite.
+struct CommandResult {
+  int exit_code;
+  std::string out, err;
+};
+CommandResult run_command(const std::filesystem::path& binary, const std::vector<std::string>& args,
+                          const std::string& input = "", int timeout_s = 0);
+CommandResult run_clipkit(const std::vector<std::string>& args, const std::string& input = "", int timeout_s = 0);
 
 }  // namespace clipkit::testing

@@ -40,6 +40,15 @@ TEST(Mojibake, FixesEmbeddedMojibakeNextToOtherScripts) {
   EXPECT_EQ(fixed("\u65E5\u672C caf\u00C3\u00A9"), "\u65E5\u672C caf\u00E9");
 }
 
+// From a public test corpus (issue 15): ftfy 6.3 leaves this as it is. Encoded as Mac
+// Roman, "– " is D0 20, which restore_byte_a0 would take for UTF-8 with a lost A0
+// byte; ftfy skips that repair for Mac Roman, and "Ã¥" alone is not bad enough.
+TEST(Mojibake, MacRomanEnDashIsNotALostA0Byte) {
+  EXPECT_EQ(fixed("Bremer/Mccoy \u2013 Dr\u00C3\u00A5ber"), "Bremer/Mccoy \u2013 Dr\u00C3\u00A5ber");
+  // The repair still applies where ftfy applies it: "Ã" + space (C3 A0 with A0 lost) is "à".
+  EXPECT_EQ(fixed("voil\u00C3 le travail"), "voil\u00E0 le travail");
+}
+
 TEST(Mojibake, C1Controls) {
   EXPECT_EQ(encode_utf8(fix_c1_controls(U"\u0080\u0093x\u0081")), "\u20AC\u201Cx\u0081");
 }
