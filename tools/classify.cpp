@@ -32,6 +32,7 @@ std::vector<float> label_embeddings(const Clip& clip, const std::vector<std::str
 
 void classify_index(const std::string& db, const ModelArgs& model_args, const std::vector<std::string>& labels,
                     std::vector<std::string> templates, bool json, std::ostream& out) {
+  for (size_t i = 0; i < templates.size(); ++i) require_utf8(templates[i], "--template #" + std::to_string(i + 1));
   if (templates.empty()) templates.push_back("a photo of a {}.");
   for (const std::string& t : templates)
     if (t.find("{}") == std::string::npos)
@@ -59,14 +60,16 @@ void classify_index(const std::string& db, const ModelArgs& model_args, const st
     if (json) {
       nlohmann::json p;
       for (size_t l = 0; l < labels.size(); ++l) p[labels[l]] = probs[l];
-      list.push_back({{"path", paths[ids[i]]}, {"id", ids[i]}, {"label", labels[best]}, {"prob", probs[best]}, {"probs", p}});
+      nlohmann::json row = {{"id", ids[i]}, {"label", labels[best]}, {"prob", probs[best]}, {"probs", p}};
+      put_path(row, "path", paths[ids[i]]);
+      list.push_back(std::move(row));
       continue;
     }
     out << csv_field(paths[ids[i]]) << "," << csv_field(labels[best]) << "," << fixed(probs[best]);
     for (float p : probs) out << "," << fixed(p);
     out << "\n";
   }
-  if (json) out << nlohmann::json{{"labels", labels}, {"templates", templates}, {"images", list}}.dump() << "\n";
+  if (json) out << json_text(nlohmann::json{{"labels", labels}, {"templates", templates}, {"images", list}}) << "\n";
 }
 
 }  // namespace
@@ -92,6 +95,8 @@ void add_classify(CLI::App& app, std::ostream& out) {
                   "with --db: a prompt with {} for the label (repeat to ensemble; default \"a photo of a {}.\")");
   sub->add_flag("--json", args->json, "print JSON");
   sub->callback([args, &out] {
+    for (size_t i = 0; i < args->texts.size(); ++i)
+      require_utf8(args->texts[i], "--text/--label #" + std::to_string(i + 1));
     if (!args->db.empty()) return classify_index(args->db, args->model, args->texts, args->templates, args->json, out);
     if (args->image.empty()) throw Error(ErrorCode::invalid_argument, "give --image FILE (or --db FILE)");
     if (!args->templates.empty()) throw Error(ErrorCode::invalid_argument, "--template goes with --db");
@@ -102,7 +107,8 @@ void add_classify(CLI::App& app, std::ostream& out) {
     normalize_rows(texts, dim);
     auto probs = label_probs(image, texts, clip.model().logit_scale());
     if (args->json) {
-      nlohmann::json j = {{"image", args->image}, {"dimension", dim}, {"image_embedding", floats_json(image)}};
+      nlohmann::json j = {{"dimension", dim}, {"image_embedding", floats_json(image)}};
+      put_path(j, "image", args->image);
       for (size_t i = 0; i < args->texts.size(); ++i) {
         std::span<const float> t(texts.data() + i * dim, dim);
         j["texts"].push_back({{"text", args->texts[i]},
@@ -110,7 +116,7 @@ void add_classify(CLI::App& app, std::ostream& out) {
                               {"similarity", cosine_similarity(image, t)},
                               {"prob", probs[i]}});
       }
-      out << j.dump() << "\n";
+      out << json_text(j) << "\n";
       return;
     }
     out << "Texts: " << nlohmann::json(args->texts).dump() << "\n";

@@ -7,6 +7,7 @@
 #include <ostream>
 #include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <CLI/CLI.hpp>
@@ -43,6 +44,28 @@ std::optional<Clip> load_clip_for_index(const ModelArgs& args, ImageIndex& index
 
 // CSV field: quoted when it holds a comma, quote or newline.
 std::string csv_field(const std::string& text);
+// TSV field: backslash, tab, newline and carriage return written as \\ \t \n \r, so
+// one line stays one record and the exact bytes can be recovered; other bytes as they are.
+std::string tsv_field(const std::string& text);
+
+// Text in JSON must be UTF-8, but paths (and arguments) are bytes. The offset of the
+// first byte that is not part of a valid UTF-8 sequence (RFC 3629: no overlong forms,
+// surrogates or code points over U+10FFFF), or nullopt when all of it is valid.
+std::optional<size_t> invalid_utf8_offset(std::string_view bytes);
+// Valid UTF-8 as it is; each byte that is not part of a valid sequence becomes U+FFFD.
+std::string utf8_for_display(std::string_view bytes);
+// Standard base64 (RFC 4648, with padding).
+std::string base64(std::string_view bytes);
+// How every JSON output of the CLI carries a path: object[key] is the path, with
+// invalid bytes shown as U+FFFD; object[key + "_b64"], present only when the path is not
+// valid UTF-8, holds its exact bytes in base64.
+void put_path(nlohmann::json& object, const std::string& key, const std::string& path);
+// Throws Error(invalid_argument) "<what>: not valid UTF-8 (byte offset N is 0xXX)…"
+// for a text argument that must be UTF-8 (texts are tokenized and echoed as JSON).
+void require_utf8(const std::string& text, const std::string& what);
+// JSON text of `value` (its strings already valid UTF-8 through the helpers above; any
+// that is not is shown with U+FFFD rather than failing the command).
+std::string json_text(const nlohmann::json& value);
 // "%.4f"
 std::string fixed(double value, int precision = 4);
 

@@ -23,15 +23,19 @@ void add_dedupe(CLI::App& app, std::ostream& out) {
       nlohmann::json list = nlohmann::json::array();
       for (const auto& group : groups) {
         nlohmann::json members = nlohmann::json::array();
-        for (const auto& m : group) members.push_back({{"path", m.path}, {"id", m.id}, {"score", m.score}});
+        for (const auto& m : group) {
+          nlohmann::json member = {{"id", m.id}, {"score", m.score}};
+          put_path(member, "path", m.path);
+          members.push_back(std::move(member));
+        }
         list.push_back(members);
       }
-      out << nlohmann::json{{"threshold", args->threshold}, {"groups", list}}.dump() << "\n";
+      out << json_text(nlohmann::json{{"threshold", args->threshold}, {"groups", list}}) << "\n";
       return;
     }
     for (size_t g = 0; g < groups.size(); ++g) {
       out << "group " << g + 1 << " (" << groups[g].size() << " images)\n";
-      for (const auto& m : groups[g]) out << "  " << fixed(m.score) << "\t" << m.path << "\n";
+      for (const auto& m : groups[g]) out << "  " << fixed(m.score) << "\t" << tsv_field(m.path) << "\n";
     }
     out << groups.size() << " groups of near-duplicates at threshold " << fixed(args->threshold, 2) << "\n";
   });

@@ -21,6 +21,7 @@ void add_embed(CLI::App& app, std::ostream& out) {
   sub->callback([args, &out] {
     if (args->images.empty() && args->texts.empty())
       throw Error(ErrorCode::invalid_argument, "nothing to embed: give --image FILE and/or --text TEXT");
+    for (size_t i = 0; i < args->texts.size(); ++i) require_utf8(args->texts[i], "--text #" + std::to_string(i + 1));
     Clip clip = load_clip(args->model);
     const size_t dim = static_cast<size_t>(clip.model().embed_dim());
     nlohmann::json j = {{"model", model_json(clip.model())},
@@ -30,9 +31,11 @@ void add_embed(CLI::App& app, std::ostream& out) {
       std::vector<std::filesystem::path> paths(args->images.begin(), args->images.end());
       auto features = clip.embed_image_files(paths);
       if (!args->raw) normalize_rows(features, dim);
-      for (size_t i = 0; i < paths.size(); ++i)
-        j["images"].push_back({{"path", args->images[i]},
-                               {"embedding", floats_json(std::span(features).subspan(i * dim, dim))}});
+      for (size_t i = 0; i < paths.size(); ++i) {
+        nlohmann::json image = {{"embedding", floats_json(std::span(features).subspan(i * dim, dim))}};
+        put_path(image, "path", args->images[i]);
+        j["images"].push_back(std::move(image));
+      }
     }
     if (!args->texts.empty()) {
       auto tokens = clip.tokenize(args->texts);
@@ -44,7 +47,7 @@ void add_embed(CLI::App& app, std::ostream& out) {
                               {"tokens", std::vector<int32_t>(tokens.begin() + i * ctx, tokens.begin() + (i + 1) * ctx)},
                               {"embedding", floats_json(std::span(features).subspan(i * dim, dim))}});
     }
-    out << j.dump() << "\n";
+    out << json_text(j) << "\n";
   });
 }
 

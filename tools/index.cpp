@@ -95,20 +95,26 @@ void add_index(CLI::App& app, std::ostream& out) {
     }
     if (args->json) {
       nlohmann::json errors = nlohmann::json::array();
-      for (const auto& [path, reason] : r.error_files) errors.push_back({{"path", path}, {"error", reason}});
-      out << nlohmann::json{{"db", args->db},         {"scanned", r.scanned},   {"unchanged", r.unchanged},
-                            {"embedded", r.embedded}, {"renamed", r.renamed},   {"reused", r.reused},
-                            {"removed", r.removed},   {"errors", r.errors},     {"error_files", errors},
-                            {"seconds", r.seconds},   {"files", stats.files},   {"vectors", stats.vectors},
-                            {"hnsw_built", built_hnsw}, {"hnsw_seconds", hnsw_seconds}}
-                 .dump()
-          << "\n";
+      for (const auto& [path, reason] : r.error_files) {
+        nlohmann::json e = {{"error", utf8_for_display(reason)}};
+        put_path(e, "path", path);
+        errors.push_back(std::move(e));
+      }
+      nlohmann::json j = {{"scanned", r.scanned},   {"unchanged", r.unchanged}, {"embedded", r.embedded},
+                          {"renamed", r.renamed},   {"reused", r.reused},       {"removed", r.removed},
+                          {"errors", r.errors},     {"repaired", r.repaired},   {"error_files", errors},
+                          {"seconds", r.seconds},   {"files", stats.files},     {"vectors", stats.vectors},
+                          {"hnsw_built", built_hnsw}, {"hnsw_seconds", hnsw_seconds}};
+      put_path(j, "db", args->db);
+      out << json_text(j) << "\n";
       return;
     }
     for (const auto& [path, reason] : r.error_files) out << "error: " << reason << "\n";
     out << "scanned " << r.scanned << " files: " << r.embedded << " embedded, " << r.renamed << " renamed, "
         << r.reused << " reused, " << r.unchanged << " unchanged, " << r.removed << " removed, " << r.errors
-        << " errors in " << fixed(r.seconds, 1) << "s";
+        << " errors";
+    if (r.repaired > 0) out << ", re-embedded " << r.repaired << " damaged";
+    out << " in " << fixed(r.seconds, 1) << "s";
     if (r.embedded > 0 && r.seconds > 0) out << " (" << fixed(static_cast<double>(r.embedded) / r.seconds, 1) << " images/s)";
     out << "\n" << args->db << ": " << stats.vectors << " images, " << stats.errors << " unreadable";
     if (built_hnsw) out << "; HNSW built in " << fixed(hnsw_seconds, 1) << "s";

@@ -25,11 +25,17 @@ void add_search(CLI::App& app, std::ostream& out) {
   auto* exact = sub->add_flag("--exact", args->exact, "exact search even when an HNSW graph exists");
   sub->add_flag("--hnsw", args->hnsw, "search the HNSW graph (built first if missing or stale)")->excludes(exact);
   sub->add_option("--ef", args->ef, "HNSW search breadth (default max(4k, 128))")->check(CLI::Range(1, 100000));
-  sub->add_flag("--json", args->json, "print JSON");
+  sub->footer(
+      "Prints one line per result: rank<TAB>score<TAB>path, with a backslash, tab, newline or carriage return in a "
+      "path written as \\\\ \\t \\n \\r.");
+  sub->add_flag("--json", args->json,
+                "print JSON: {\"results\": [{\"rank\", \"score\", \"id\", \"path\"}]}; a path that is not valid UTF-8 "
+                "shows invalid bytes as U+FFFD and adds \"path_b64\", its exact bytes in base64");
   sub->callback([args, &out] {
     const int queries = !args->text.empty() + !args->image.empty() + !args->like.empty();
     if (queries != 1)
       throw Error(ErrorCode::invalid_argument, "give exactly one query: TEXT, --image FILE or --like PATH");
+    require_utf8(args->text, "the query TEXT");
     auto index = ImageIndex::open(args->db, false);
     SearchOptions options;
     options.k = args->k;
@@ -52,12 +58,17 @@ void add_search(CLI::App& app, std::ostream& out) {
     auto hits = index->search(query, options);
     if (args->json) {
       nlohmann::json list = nlohmann::json::array();
-      for (size_t i = 0; i < hits.size(); ++i)
-        list.push_back({{"rank", i + 1}, {"score", hits[i].score}, {"path", hits[i].path}, {"id", hits[i].id}});
-      out << nlohmann::json{{"results", list}}.dump() << "\n";
+      for (size_t i = 0; i < hits.size(); ++i) {
+        nlohmann::json hit = {{"rank", i + 1}, {"score", hits[i].score}, {"id", hits[i].id}};
+        put_path(hit, "path", hits[i].path);
+        list.push_back(std::move(hit));
+      }
+      out << json_text(nlohmann::json{{"results", list}}) << "\n";
       return;
     }
-    for (size_t i = 0; i < hits.size(); ++i) out << i + 1 << "\t" << fixed(hits[i].score) << "\t" << hits[i].path << "\n";
+    // rank, score, path: a tab, newline or backslash in a path is escaped (\t \n \\).
+    for (size_t i = 0; i < hits.size(); ++i)
+      out << i + 1 << "\t" << fixed(hits[i].score) << "\t" << tsv_field(hits[i].path) << "\n";
   });
 }
 

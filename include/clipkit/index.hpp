@@ -85,6 +85,8 @@ struct IndexReport {
   size_t reused = 0;      // content already indexed elsewhere or touched: vector copied
   size_t removed = 0;     // rows dropped: files gone from under the roots
   size_t errors = 0;      // files that could not be read this run
+  size_t repaired = 0;    // rows whose stored vector was damaged (wrong size, not finite)
+                          // that got a vector again (also counted in embedded/reused/renamed)
   std::vector<std::pair<std::string, std::string>> error_files;  // path, reason
   double seconds = 0;
 };
@@ -130,11 +132,16 @@ class ImageIndex {
 
   // Walks `roots` (folders recursively; files as given), embeds new and changed images,
   // recognises moved/renamed/copied files by content hash, drops rows of files no
-  // longer under the roots, and records unreadable files with the reason. Commits every
-  // `batch` files. Calls bind_model(identify(clip)) first.
+  // longer under the roots, and records unreadable files with the reason. Rows whose
+  // stored vector is damaged are read and embedded again wherever they are (a file that
+  // is gone becomes an error row). Commits every `batch` files. Calls
+  // bind_model(identify(clip)) first. Several processes may index one database at once,
+  // a new one included: each file ends up in one row.
   IndexReport add(const Clip& clip, std::span<const std::filesystem::path> roots, const IndexOptions& options = {});
 
-  // query: a unit vector of the database's dimension.
+  // query: a unit vector of the database's dimension. Exact search throws
+  // Error(corrupt_data) naming the path and id of a damaged stored vector and saying to
+  // run clipkit index (add()) to re-embed it; it never returns results that skip rows.
   std::vector<SearchHit> search(std::span<const float> query, const SearchOptions& options = {}) const;
 
   // The stored unit vector of a file; Error(not_found) when the id/path has none.

@@ -171,21 +171,17 @@ double cosine_part(const std::vector<float>& a, const std::vector<float>& b, siz
 
 void ImageIndex::bind_model(const ModelIdentity& identity, VectorType type) {
   std::lock_guard db(impl_->db_mutex);
-  auto recorded = impl_->store->model();
-  if (!recorded) {
-    impl_->store->set_model(identity, type);
-    return;
-  }
+  const ModelIdentity recorded = impl_->store->adopt_model(identity, type);
   const size_t half = static_cast<size_t>(identity.dim);
-  const bool same = recorded->dim == identity.dim && recorded->fingerprint.size() == 2 * half &&
+  const bool same = recorded.dim == identity.dim && recorded.fingerprint.size() == 2 * half &&
                     identity.fingerprint.size() == 2 * half &&
-                    cosine_part(recorded->fingerprint, identity.fingerprint, 0, half) > 0.999 &&
-                    cosine_part(recorded->fingerprint, identity.fingerprint, half, 2 * half) > 0.999;
+                    cosine_part(recorded.fingerprint, identity.fingerprint, 0, half) > 0.999 &&
+                    cosine_part(recorded.fingerprint, identity.fingerprint, half, 2 * half) > 0.999;
   if (!same)
     throw Error(ErrorCode::invalid_argument,
-                impl_->path.string() + ": indexed with another model (" + recorded->model_path + ", " +
-                    recorded->description + "); this one is " + identity.model_path + ", " + identity.description +
-                    ". Use --model " + recorded->model_path + " or a new --db");
+                impl_->path.string() + ": indexed with another model (" + recorded.model_path + ", " +
+                    recorded.description + "); this one is " + identity.model_path + ", " + identity.description +
+                    ". Use --model " + recorded.model_path + " or a new --db");
 }
 
 IndexReport ImageIndex::add(const Clip& clip, std::span<const fs::path> roots, const IndexOptions& options) {

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <cmath>
 #include <cerrno>
 #include <condition_variable>
 #include <cstring>
@@ -46,6 +47,14 @@ int64_t mtime_ns(const fs::path& path, std::error_code& ec) {
   return ec ? 0 : std::chrono::duration_cast<std::chrono::nanoseconds>(t.time_since_epoch()).count();
 }
 
+// Size -1 when it cannot be read: never equal to a recorded size, so it is read again.
+Found stat_file(const fs::path& path) {
+  std::error_code e;
+  const auto size = fs::file_size(path, e);
+  const int64_t mtime = mtime_ns(path, e);
+  return {storage_path(path), e ? -1 : static_cast<int64_t>(size), mtime};
+}
+
 bool under(const std::string& path, const std::string& root, bool root_is_dir) {
   if (!root_is_dir) return path == root;
   const std::string prefix = root.back() == '/' ? root : root + "/";
@@ -56,6 +65,7 @@ bool under(const std::string& path, const std::string& root, bool root_is_dir) {
 struct Job {
   Found file;
   std::optional<int64_t> existing_id;  // a row at this path (modified file)
+  bool damaged = false;                // that row's stored vector is damaged
 };
 struct Result {
   size_t job = 0;
@@ -124,14 +134,8 @@ IndexReport index_files(Store& store, const Clip& clip, std::span<const fs::path
     const std::string root_path = storage_path(root);
     const bool is_dir = fs::is_directory(status);
     root_paths.emplace_back(root_path, is_dir);
-    auto add = [&](const fs::path& p) {
-      std::error_code e;
-      const auto size = fs::file_size(p, e);
-      const int64_t mtime = mtime_ns(p, e);
-      found.push_back({storage_path(p), e ? -1 : static_cast<int64_t>(size), mtime});
-    };
     if (!is_dir) {
-      add(root);
+      found.push_back(stat_file(root));
       continue;
     }
     fs::recursive_directory_iterator it(root, fs::directory_options::skip_permission_denied, ec), end;
@@ -143,7 +147,7 @@ IndexReport index_files(Store& store, const Clip& clip, std::span<const fs::path
         if (it->is_directory(ec)) it.disable_recursion_pending();
         continue;
       }
-      if (it->is_regular_file(ec) && has_image_extension(it->path())) add(it->path());
+      if (it->is_regular_file(ec) && has_image_extension(it->path())) found.push_back(stat_file(it->path()));
     }
   }
   std::sort(found.begin(), found.end(), [](const Found& a, const Found& b) { return a.path < b.path; });
@@ -155,30 +159,39 @@ IndexReport index_files(Store& store, const Clip& clip, std::span<const fs::path
   std::unordered_map<std::string, FileRecord> by_path;
   std::unordered_map<std::string, int64_t> by_hash;  // content with a vector → a row (read by workers)
   std::unordered_map<std::string, int64_t> fresh;    // content embedded this run (main thread only)
+  // A damaged vector is never a source to copy from, and its file is read again.
+  const std::vector<int64_t> damaged_ids = store.damaged_vectors();
+  const std::unordered_set<int64_t> damaged(damaged_ids.begin(), damaged_ids.end());
   for (FileRecord& r : store.records()) {
-    if (r.has_vector) by_hash.emplace(r.hash, r.id);
+    if (r.has_vector && !damaged.count(r.id)) by_hash.emplace(r.hash, r.id);
     by_path.emplace(r.path, std::move(r));
   }
+  auto under_roots = [&](const std::string& path) {
+    for (const auto& [root, is_dir] : root_paths)
+      if (under(path, root, is_dir)) return true;
+    return false;
+  };
   std::unordered_set<std::string> seen;
   std::vector<Job> jobs;
   for (const Found& f : found) {
     seen.insert(f.path);
     auto it = by_path.find(f.path);
-    if (it != by_path.end() && it->second.size == f.size && it->second.mtime_ns == f.mtime_ns && f.size >= 0) {
+    const bool is_damaged = it != by_path.end() && damaged.count(it->second.id);
+    if (it != by_path.end() && !is_damaged && it->second.size == f.size && it->second.mtime_ns == f.mtime_ns &&
+        f.size >= 0) {
       ++report.unchanged;
       continue;
     }
-    jobs.push_back({f, it != by_path.end() ? std::optional<int64_t>(it->second.id) : std::nullopt});
+    jobs.push_back({f, it != by_path.end() ? std::optional<int64_t>(it->second.id) : std::nullopt, is_damaged});
   }
+  // Damaged rows elsewhere are repaired too, so that any index run makes search work
+  // again. (Those under the roots whose files are gone are dropped below, as usual.)
+  for (const auto& [path, r] : by_path)
+    if (damaged.count(r.id) && !seen.count(path) && !under_roots(path)) jobs.push_back({stat_file(path), r.id, true});
   // Rows under the roots whose files are gone: deleted, or moved (claimed below).
   std::unordered_map<int64_t, std::string> missing;
   for (const auto& [path, r] : by_path) {
-    if (seen.count(path)) continue;
-    for (const auto& [root, is_dir] : root_paths)
-      if (under(path, root, is_dir)) {
-        missing.emplace(r.id, path);
-        break;
-      }
+    if (!seen.count(path) && under_roots(path)) missing.emplace(r.id, path);
   }
 
   // 3. Workers: read, hash, and decode + preprocess what has no vector yet.
@@ -255,12 +268,19 @@ IndexReport index_files(Store& store, const Clip& clip, std::span<const fs::path
         to_embed.push_back(i);
       }
     std::vector<float> embeddings;
+    std::vector<size_t> embedding_row(pending.size(), 0);
     if (!to_embed.empty()) {
       embeddings = clip.model().encode_images(pixels, to_embed.size());
       normalize_rows(embeddings, dim);
+      for (size_t e = 0; e < to_embed.size(); ++e) {
+        embedding_row[to_embed[e]] = e;
+        // Stored, a NaN would poison every search; and it would be "damaged" forever.
+        const float* v = embeddings.data() + e * dim;
+        if (!std::all_of(v, v + dim, [](float x) { return std::isfinite(x); }))
+          pending[to_embed[e]].error = jobs[pending[to_embed[e]].job].file.path + ": the model gave a non-finite embedding";
+      }
     }
     Transaction tx(store.db());
-    size_t e = 0;
     for (size_t i = 0; i < pending.size(); ++i) {
       Result& r = pending[i];
       const Job& job = jobs[r.job];
@@ -282,11 +302,12 @@ IndexReport index_files(Store& store, const Clip& clip, std::span<const fs::path
           store.put(rec, reused_blobs[i]);
           ++report.reused;
         }
+        report.repaired += job.damaged;
       } else {
-        std::span<const float> v(embeddings.data() + e * dim, dim);
-        ++e;
+        std::span<const float> v(embeddings.data() + embedding_row[i] * dim, dim);
         store.put(rec, store.encode(v));
         ++report.embedded;
+        report.repaired += job.damaged;
       }
     }
     store.bump_generation();

@@ -13,42 +13,62 @@ namespace {
 constexpr const char* kFormat = "clipkit-image-index";
 constexpr const char* kSchemaVersion = "1";
 
+// What the tables of a database say it is.
+enum class Kind { empty, clipkit, other };
+
+Kind kind_of(Database& db) {
+  Statement tables(db, "SELECT name FROM sqlite_master WHERE type = 'table'");
+  bool has_meta = false, has_other = false;
+  while (tables.step()) (tables.text(0) == "meta" ? has_meta : has_other) = true;
+  return has_meta ? Kind::clipkit : has_other ? Kind::other : Kind::empty;
+}
+
 }  // namespace
 
 Store::Store(const std::filesystem::path& path, bool create) : db_(path, create) {
-  Statement tables(db_, "SELECT name FROM sqlite_master WHERE type = 'table'");
-  bool has_meta = false, has_other = false;
-  while (tables.step()) (tables.text(0) == "meta" ? has_meta : has_other) = true;
-  if (!has_meta && has_other)
-    throw Error(ErrorCode::corrupt_data, path.string() + ": an SQLite database but not a clipkit index");
-  if (!has_meta) {
+  Kind kind = kind_of(db_);
+  if (kind == Kind::empty) {
+    // Another process may be creating the schema right now: BEGIN IMMEDIATE waits for
+    // it (busy timeout), and the re-check inside sees what it wrote.
     Transaction tx(db_);
-    db_.exec("CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)");
-    db_.exec(
-        "CREATE TABLE files (id INTEGER PRIMARY KEY, path TEXT NOT NULL UNIQUE, size INTEGER NOT NULL, "
-        "mtime_ns INTEGER NOT NULL, hash TEXT NOT NULL, error TEXT, vector BLOB, "
-        "CHECK ((error IS NULL) <> (vector IS NULL)))");
-    db_.exec("CREATE INDEX files_hash ON files (hash)");
-    set_meta("format", kFormat);
-    set_meta("schema", kSchemaVersion);
-    set_meta("generation", "0");
+    kind = kind_of(db_);
+    if (kind == Kind::empty) {
+      db_.exec("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)");
+      db_.exec(
+          "CREATE TABLE IF NOT EXISTS files (id INTEGER PRIMARY KEY, path TEXT NOT NULL UNIQUE, "
+          "size INTEGER NOT NULL, mtime_ns INTEGER NOT NULL, hash TEXT NOT NULL, error TEXT, vector BLOB, "
+          "CHECK ((error IS NULL) <> (vector IS NULL)))");
+      db_.exec("CREATE INDEX IF NOT EXISTS files_hash ON files (hash)");
+      set_meta("format", kFormat);
+      set_meta("schema", kSchemaVersion);
+      set_meta("generation", "0");
+      kind = Kind::clipkit;
+    }
     tx.commit();
   }
+  if (kind == Kind::other)
+    throw Error(ErrorCode::corrupt_data, path.string() + ": an SQLite database but not a clipkit index");
   if (meta("format") != std::optional<std::string>(kFormat))
     throw Error(ErrorCode::corrupt_data, path.string() + ": not a clipkit index (its meta table has no format " +
                                              kFormat + ")");
   if (auto schema = meta("schema"); schema != std::optional<std::string>(kSchemaVersion))
     throw Error(ErrorCode::unsupported, path.string() + ": index schema " + schema.value_or("?") +
                                             ", this clipkit reads schema " + kSchemaVersion);
-  if (auto d = meta("dim")) {
-    try {
-      dim_ = std::stoi(*d);
-    } catch (const std::exception&) {
-      dim_ = 0;
-    }
-    if (dim_ <= 0 || dim_ > 65536) throw Error(ErrorCode::corrupt_data, path.string() + ": bad dim '" + *d + "'");
-    type_ = meta("vector_type") == std::optional<std::string>("f16") ? VectorType::f16 : VectorType::f32;
+  load_model_meta();
+}
+
+void Store::load_model_meta() {
+  auto d = meta("dim");
+  if (!d) return;
+  int dim = 0;
+  try {
+    dim = std::stoi(*d);
+  } catch (const std::exception&) {
+    dim = 0;
   }
+  if (dim <= 0 || dim > 65536) throw Error(ErrorCode::corrupt_data, db_.path().string() + ": bad dim '" + *d + "'");
+  dim_ = dim;
+  type_ = meta("vector_type") == std::optional<std::string>("f16") ? VectorType::f16 : VectorType::f32;
 }
 
 std::optional<std::string> Store::meta(const std::string& key) {
@@ -80,22 +100,48 @@ std::optional<ModelIdentity> Store::model() {
   }
 }
 
-VectorType Store::vector_type() { return type_; }
-int Store::dim() { return dim_; }
+VectorType Store::vector_type() {
+  if (dim_ == 0) load_model_meta();
+  return type_;
+}
 
-void Store::set_model(const ModelIdentity& m, VectorType type) {
-  nlohmann::json j = {{"model_path", m.model_path},
-                      {"vocab_path", m.vocab_path},
-                      {"description", m.description},
-                      {"dim", m.dim},
-                      {"fingerprint", m.fingerprint}};
+int Store::dim() {
+  if (dim_ == 0) load_model_meta();
+  return dim_;
+}
+
+ModelIdentity Store::adopt_model(const ModelIdentity& m, VectorType type) {
+  std::optional<ModelIdentity> recorded = model();
+  if (recorded) {  // the common case, and readers need no write lock
+    load_model_meta();
+    return *recorded;
+  }
+  // Check again and record in one write transaction: two indexers starting on a new
+  // database agree on one model, and the second uses the first's dim and vector type.
   Transaction tx(db_);
-  set_meta("model", j.dump());
-  set_meta("dim", std::to_string(m.dim));
-  set_meta("vector_type", to_string(type));
+  recorded = model();
+  if (!recorded) {
+    nlohmann::json j = {{"model_path", m.model_path},
+                        {"vocab_path", m.vocab_path},
+                        {"description", m.description},
+                        {"dim", m.dim},
+                        {"fingerprint", m.fingerprint}};
+    std::string text;
+    try {
+      text = j.dump();
+    } catch (const nlohmann::json::type_error&) {
+      // The record is JSON text; a lossy path would send later runs to the wrong file.
+      throw Error(ErrorCode::invalid_argument, "the model path " + m.model_path + " or its vocabulary " + m.vocab_path +
+                                                   " is not valid UTF-8, which the index cannot record; move or "
+                                                   "link them to a UTF-8 path");
+    }
+    set_meta("model", text);
+    set_meta("dim", std::to_string(m.dim));
+    set_meta("vector_type", to_string(type));
+  }
   tx.commit();
-  dim_ = m.dim;
-  type_ = type;
+  load_model_meta();
+  return recorded ? *recorded : m;
 }
 
 int64_t Store::generation() {
@@ -140,12 +186,32 @@ std::optional<FileRecord> Store::record_by_path(const std::string& path) {
   return std::nullopt;
 }
 
-std::vector<float> Store::decode(std::span<const uint8_t> blob, int64_t id) {
+std::string Store::check(std::span<const uint8_t> blob) const {
   const size_t width = type_ == VectorType::f16 ? 2 : 4;
   if (dim_ <= 0 || blob.size() != static_cast<size_t>(dim_) * width)
-    throw Error(ErrorCode::corrupt_data, db_.path().string() + ": file id " + std::to_string(id) + " has a " +
-                                             std::to_string(blob.size()) + "-byte vector, expected " +
-                                             std::to_string(dim_) + " × " + std::to_string(width));
+    return std::to_string(blob.size()) + " bytes, expected " + std::to_string(dim_) + " × " + std::to_string(width);
+  // Not finite: all exponent bits set (inf or NaN), in either format.
+  for (size_t i = 0; i < static_cast<size_t>(dim_); ++i) {
+    bool finite;
+    if (type_ == VectorType::f32) {
+      uint32_t bits;
+      std::memcpy(&bits, blob.data() + 4 * i, 4);
+      finite = (bits & 0x7f800000u) != 0x7f800000u;
+    } else {
+      uint16_t bits;
+      std::memcpy(&bits, blob.data() + 2 * i, 2);
+      finite = (bits & 0x7c00u) != 0x7c00u;
+    }
+    if (!finite) return "value " + std::to_string(i) + " is not finite";
+  }
+  return {};
+}
+
+std::vector<float> Store::decode(std::span<const uint8_t> blob, int64_t id, const std::string& path) {
+  if (std::string problem = check(blob); !problem.empty())
+    throw Error(ErrorCode::corrupt_data, db_.path().string() + ": the stored vector of " + path + " (id " +
+                                             std::to_string(id) + ") is damaged (" + problem +
+                                             "); run clipkit index on this database to re-embed it");
   std::vector<float> v(static_cast<size_t>(dim_));
   if (type_ == VectorType::f32) {
     std::memcpy(v.data(), blob.data(), blob.size());
@@ -176,10 +242,11 @@ std::vector<uint8_t> Store::encode(std::span<const float> vector) {
 }
 
 std::optional<std::vector<float>> Store::vector(int64_t id) {
-  Statement q(db_, "SELECT vector FROM files WHERE id = ? AND vector IS NOT NULL");
+  dim();  // another process may have recorded the model since this Store opened
+  Statement q(db_, "SELECT vector, path FROM files WHERE id = ? AND vector IS NOT NULL");
   q.bind(1, id);
   if (!q.step()) return std::nullopt;
-  return decode(q.blob(0), id);
+  return decode(q.blob(0), id, q.text(1));
 }
 
 std::vector<uint8_t> Store::vector_blob(int64_t id) {
@@ -194,6 +261,7 @@ void Store::load_vectors(std::vector<int64_t>& ids, std::vector<std::string>& pa
   ids.clear();
   paths.clear();
   vectors.clear();
+  dim();
   const size_t n = count_vectors();
   ids.reserve(n);
   paths.reserve(n);
@@ -202,9 +270,18 @@ void Store::load_vectors(std::vector<int64_t>& ids, std::vector<std::string>& pa
   while (q.step()) {
     ids.push_back(q.integer(0));
     paths.push_back(q.text(1));
-    auto v = decode(q.blob(2), ids.back());
+    auto v = decode(q.blob(2), ids.back(), paths.back());
     vectors.insert(vectors.end(), v.begin(), v.end());
   }
+}
+
+std::vector<int64_t> Store::damaged_vectors() {
+  std::vector<int64_t> out;
+  if (dim() == 0) return out;
+  Statement q(db_, "SELECT id, vector FROM files WHERE vector IS NOT NULL ORDER BY id");
+  while (q.step())
+    if (!check(q.blob(1)).empty()) out.push_back(q.integer(0));
+  return out;
 }
 
 size_t Store::count_vectors() {

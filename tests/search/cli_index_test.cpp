@@ -2,6 +2,8 @@
 // middle of indexing and resuming.
 #include <chrono>
 #include <csignal>
+#include <set>
+#include <sstream>
 #include <gtest/gtest.h>
 #include <spawn.h>
 #include <sqlite3.h>
@@ -207,6 +209,176 @@ TEST(CliIndex, SearchDedupeClassifyAndErrors) {
                             testing::bpe_vocab().string()});
   EXPECT_EQ(other.exit_code, 1);
   EXPECT_NE(other.err.find("another model"), std::string::npos) << other.err;
+}
+
+// Two `clipkit index` processes started together on a database that does not exist
+// yet: both succeed, and every file is in it once, with a vector.
+TEST(CliIndex, TwoIndexProcessesOnANewDatabase) {
+  TempDir tmp;
+  const fs::path dir = tmp.path() / "photos";
+  constexpr int kImages = 8;
+  for (int i = 0; i < kImages; ++i) testing::write_bmp(dir / std::string("i").append(std::to_string(i)).append(".bmp"), 64, 48, static_cast<uint32_t>(i));
+  for (int round = 0; round < 4; ++round) {
+    const fs::path db = tmp.path() / std::string("p").append(std::to_string(round)).append(".clipkit");
+    testing::CliResult results[2];
+    auto run = [&](int who) {
+      results[who] = run_clipkit(with_model({"index", "--db", db.string(), dir.string(), "--batch", "2", "--threads",
+                                             "1", "--json"}));
+    };
+    std::thread a(run, 0), b(run, 1);
+    a.join();
+    b.join();
+    for (const auto& r : results) {
+      ASSERT_EQ(r.exit_code, 0) << "round " << round << ": " << r.err;
+      EXPECT_EQ(json::parse(r.out)["scanned"], kImages);
+      EXPECT_EQ(json::parse(r.out)["errors"], 0);
+    }
+    EXPECT_EQ(count_rows(db, "SELECT COUNT(*) FROM files"), kImages) << "round " << round;
+    EXPECT_EQ(count_rows(db, "SELECT COUNT(DISTINCT path) FROM files"), kImages);
+    EXPECT_EQ(count_rows(db, "SELECT COUNT(*) FROM files WHERE length(vector) = 32 * 4"), kImages);
+    EXPECT_EQ(count_rows(db, "SELECT COUNT(*) FROM meta WHERE key = 'model'"), 1);
+    EXPECT_EQ(integrity(db), "ok");
+  }
+}
+
+TEST(CliIndex, DamagedVectorFailsSearchUntilIndexReembedsIt) {
+  TempDir tmp;
+  const fs::path dir = tmp.path() / "photos", db = tmp.path() / "p.clipkit";
+  for (int i = 0; i < 3; ++i) testing::write_bmp(dir / std::string("i").append(std::to_string(i)).append(".bmp"), 64, 48, static_cast<uint32_t>(i));
+  ASSERT_EQ(run_clipkit(with_model({"index", "--db", db.string(), dir.string(), "-q"})).exit_code, 0);
+  sqlite3* handle = nullptr;
+  ASSERT_EQ(sqlite3_open(db.c_str(), &handle), SQLITE_OK);
+  const std::string damaged = (dir / "i1.bmp").string();
+  ASSERT_EQ(sqlite3_exec(handle, ("UPDATE files SET vector = substr(vector, 1, 2) WHERE path = '" + damaged + "'").c_str(),
+                         nullptr, nullptr, nullptr),
+            SQLITE_OK);
+  ASSERT_EQ(sqlite3_changes(handle), 1);
+  sqlite3_close(handle);
+
+  auto failed = run_clipkit({"search", "--db", db.string(), "--like", (dir / "i0.bmp").string()});
+  EXPECT_EQ(failed.exit_code, 1);
+  EXPECT_TRUE(failed.out.empty()) << failed.out;
+  EXPECT_EQ(failed.err, "clipkit: error: " + db.string() + ": the stored vector of " + damaged +
+                            " (id 2) is damaged (2 bytes, expected 32 × 4); run clipkit index on this database to "
+                            "re-embed it\n");
+
+  auto repaired = run_clipkit(with_model({"index", "--db", db.string(), dir.string()}));
+  ASSERT_EQ(repaired.exit_code, 0) << repaired.err;
+  EXPECT_EQ(repaired.out.rfind("scanned 3 files: 1 embedded, 0 renamed, 0 reused, 2 unchanged, 0 removed, 0 errors, "
+                               "re-embedded 1 damaged in ", 0), 0u) << repaired.out;
+  auto again = run_clipkit(with_model({"index", "--db", db.string(), dir.string(), "--json"}));
+  ASSERT_EQ(again.exit_code, 0) << again.err;
+  EXPECT_EQ(json::parse(again.out)["repaired"], 0);
+  EXPECT_EQ(json::parse(again.out)["unchanged"], 3);
+
+  auto found = run_clipkit({"search", "--db", db.string(), "--like", (dir / "i0.bmp").string(), "--json"});
+  ASSERT_EQ(found.exit_code, 0) << found.err;
+  EXPECT_EQ(json::parse(found.out)["results"].size(), 2u);
+}
+
+std::string base64_decode(const std::string& text) {
+  const std::string digits = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  std::string out;
+  uint32_t group = 0;
+  int bits = 0;
+  for (char c : text) {
+    if (c == '=') break;
+    group = group << 6 | static_cast<uint32_t>(digits.find(c));
+    if ((bits += 6) >= 8) out += static_cast<char>((group >> (bits -= 8)) & 0xff);
+  }
+  return out;
+}
+
+std::string tsv_unescape(const std::string& field) {
+  std::string out;
+  for (size_t i = 0; i < field.size(); ++i) {
+    if (field[i] != '\\' || i + 1 == field.size()) {
+      out += field[i];
+      continue;
+    }
+    const char c = field[++i];
+    out += c == 't' ? '\t' : c == 'n' ? '\n' : c == 'r' ? '\r' : c;
+  }
+  return out;
+}
+
+// Paths are bytes: one that is not UTF-8 comes back exactly through "path_b64", and
+// tabs, newlines and backslashes are escaped in the TSV output.
+TEST(CliIndex, PathsThatAreNotUtf8OrHoldTabsSurviveOutput) {
+  TempDir tmp;
+  const fs::path dir = tmp.path() / "photos", db = tmp.path() / "p.clipkit";
+  const std::vector<std::string> names = {"caf\xe9.bmp", "tab\there.bmp", "two\nlines.bmp", "back\\slash.bmp",
+                                          "\xff\xfe\xfd.bmp", "query.bmp"};
+  std::set<std::string> others;
+  for (size_t i = 0; i < names.size(); ++i) {
+    testing::write_bmp(dir / names[i], 64, 48, static_cast<uint32_t>(i));
+    if (names[i] != "query.bmp") others.insert((dir / names[i]).string());
+  }
+  auto indexed = run_clipkit(with_model({"index", "--db", db.string(), dir.string(), "--json"}));
+  ASSERT_EQ(indexed.exit_code, 0) << indexed.err;
+  EXPECT_EQ(json::parse(indexed.out)["embedded"], 6);
+
+  const std::string query = (dir / "query.bmp").string();
+  auto js = run_clipkit({"search", "--db", db.string(), "--like", query, "-k", "10", "--json"});
+  ASSERT_EQ(js.exit_code, 0) << js.err;
+  std::set<std::string> from_json;
+  const json hits = json::parse(js.out);  // named: a temporary would die before the loop
+  for (const auto& hit : hits["results"]) {
+    const std::string path = hit["path"];
+    if (hit.contains("path_b64")) {
+      const std::string exact = base64_decode(hit["path_b64"]);
+      EXPECT_NE(path.find("\xef\xbf\xbd"), std::string::npos) << "U+FFFD shows the invalid bytes: " << path;
+      EXPECT_TRUE(exact.find("caf\xe9") != std::string::npos || exact.find("\xff\xfe\xfd") != std::string::npos) << path;
+      from_json.insert(exact);
+    } else {
+      EXPECT_TRUE(path.find("caf") == std::string::npos && path.find(".bmp") == path.size() - 4) << path;
+      from_json.insert(path);
+    }
+  }
+  EXPECT_EQ(from_json, others);
+  const std::string replaced = (dir / "caf\xef\xbf\xbd.bmp").string();
+  EXPECT_NE(js.out.find(json(replaced).dump()), std::string::npos) << js.out;
+  EXPECT_NE(js.out.find(json((dir / "\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd.bmp").string()).dump()), std::string::npos)
+      << "one U+FFFD per invalid byte: " << js.out;
+
+  auto tsv = run_clipkit({"search", "--db", db.string(), "--like", query, "-k", "10"});
+  ASSERT_EQ(tsv.exit_code, 0) << tsv.err;
+  std::istringstream lines(tsv.out);
+  std::set<std::string> from_tsv;
+  int rows = 0;
+  for (std::string line; std::getline(lines, line); ++rows) {
+    ASSERT_EQ(std::count(line.begin(), line.end(), '\t'), 2) << line;
+    EXPECT_EQ(line.rfind(std::to_string(rows + 1) + "\t", 0), 0u) << line;
+    from_tsv.insert(tsv_unescape(line.substr(line.rfind('\t') + 1)));
+  }
+  EXPECT_EQ(rows, 5);
+  EXPECT_EQ(from_tsv, others);
+  EXPECT_NE(tsv.out.find("/photos/tab\\there.bmp\n"), std::string::npos) << tsv.out;
+  EXPECT_NE(tsv.out.find("/photos/two\\nlines.bmp\n"), std::string::npos) << tsv.out;
+  EXPECT_NE(tsv.out.find("/photos/back\\\\slash.bmp\n"), std::string::npos) << tsv.out;
+
+  // The other JSON outputs that carry indexed paths use the same encoding.
+  auto groups = run_clipkit({"dedupe", "--db", db.string(), "--threshold", "-1", "--json"});
+  ASSERT_EQ(groups.exit_code, 0) << groups.err;
+  size_t b64 = 0;
+  const json g = json::parse(groups.out);
+  ASSERT_EQ(g["groups"].size(), 1u);
+  for (const auto& m : g["groups"][0]) b64 += m.contains("path_b64");
+  EXPECT_EQ(b64, 2u);
+  auto labels = run_clipkit({"classify", "--db", db.string(), "--label", "cat", "--label", "dog", "--json"});
+  ASSERT_EQ(labels.exit_code, 0) << labels.err;
+  std::set<std::string> classified;
+  const json l = json::parse(labels.out);
+  for (const auto& image : l["images"])
+    classified.insert(image.contains("path_b64") ? base64_decode(image["path_b64"]) : image["path"].get<std::string>());
+  EXPECT_EQ(classified.size(), 6u);
+  EXPECT_TRUE(classified.count((dir / "caf\xe9.bmp").string()));
+
+  // A query text that is not UTF-8 is refused, naming it and the byte.
+  auto bad = run_clipkit({"search", "--db", db.string(), "caf\xe9 au lait"});
+  EXPECT_EQ(bad.exit_code, 1);
+  EXPECT_TRUE(bad.out.empty());
+  EXPECT_EQ(bad.err, "clipkit: error: the query TEXT: not valid UTF-8 (byte offset 3 is 0xe9); texts must be UTF-8\n");
 }
 
 }  // namespace

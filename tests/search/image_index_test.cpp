@@ -3,6 +3,10 @@
 #include "clipkit/index.hpp"
 
 #include <algorithm>
+#include <atomic>
+#include <functional>
+#include <set>
+#include <thread>
 #include <gtest/gtest.h>
 #include <sqlite3.h>
 
@@ -328,26 +332,165 @@ TEST(ImageIndex, RefusesFilesThatAreNotClipkitIndexes) {
   EXPECT_FALSE(fs::exists(tmp.path() / "absent.clipkit"));
 }
 
-TEST(ImageIndex, DamagedVectorBlobIsReportedNotMisread) {
-  TempDir tmp;
-  make_photos(tmp.path() / "photos", 2);
-  {
-    auto index = ImageIndex::open(tmp.path() / "p.clipkit");
-    add(*index, tmp.path() / "photos");
-  }
+// Runs SQL on the database file behind the library's back (how damage arrives).
+void sql(const fs::path& db_path, const std::string& statement, const std::string& path = "") {
   sqlite3* db = nullptr;
-  ASSERT_EQ(sqlite3_open((tmp.path() / "p.clipkit").c_str(), &db), SQLITE_OK);
-  ASSERT_EQ(sqlite3_exec(db, "UPDATE files SET vector = x'0102' WHERE vector IS NOT NULL", nullptr, nullptr, nullptr),
-            SQLITE_OK);
+  ASSERT_EQ(sqlite3_open(db_path.c_str(), &db), SQLITE_OK);
+  sqlite3_stmt* q = nullptr;
+  ASSERT_EQ(sqlite3_prepare_v2(db, statement.c_str(), -1, &q, nullptr), SQLITE_OK) << sqlite3_errmsg(db);
+  if (!path.empty()) sqlite3_bind_text(q, 1, path.c_str(), -1, SQLITE_TRANSIENT);
+  EXPECT_EQ(sqlite3_step(q), SQLITE_DONE) << sqlite3_errmsg(db);
+  EXPECT_EQ(sqlite3_changes(db), 1) << statement;
+  sqlite3_finalize(q);
   sqlite3_close(db);
-  auto index = ImageIndex::open(tmp.path() / "p.clipkit");
-  std::vector<float> query(static_cast<size_t>(clip().model().embed_dim()), 0.1f);
+}
+
+// A blob cut to 2 bytes, and one whose 6th value is a NaN (f32 0x7fc00000).
+constexpr const char* kCutVector = "UPDATE files SET vector = substr(vector, 1, 2) WHERE path = ?";
+constexpr const char* kNanVector =
+    "UPDATE files SET vector = substr(vector, 1, 20) || x'0000c07f' || substr(vector, 25) WHERE path = ?";
+
+void expect_damaged_error(const std::function<void()>& call, const std::string& path, const std::string& problem) {
   try {
-    index->search(query);
-    FAIL();
+    call();
+    ADD_FAILURE() << "no error for the damaged vector of " << path;
   } catch (const Error& e) {
-    EXPECT_EQ(e.code(), ErrorCode::corrupt_data);
-    EXPECT_NE(std::string(e.what()).find("2-byte vector"), std::string::npos) << e.what();
+    const std::string message = e.what();
+    EXPECT_EQ(e.code(), ErrorCode::corrupt_data) << message;
+    EXPECT_NE(message.find("the stored vector of " + path + " (id "), std::string::npos) << message;
+    EXPECT_NE(message.find("is damaged (" + problem), std::string::npos) << message;
+    EXPECT_NE(message.find("run clipkit index"), std::string::npos) << message;
+  }
+}
+
+TEST(ImageIndex, DamagedVectorsAreReportedThenReembedded) {
+  TempDir tmp;
+  const fs::path dir = tmp.path() / "photos", db = tmp.path() / "p.clipkit";
+  make_photos(dir, 4);
+  const std::string cut = (dir / "img0.bmp").string(), nan = (dir / "sub" / "img1.bmp").string();
+  std::vector<IndexedFile> before;
+  {
+    auto index = ImageIndex::open(db);
+    add(*index, dir);
+    before = index->files();
+  }
+  sql(db, kCutVector, cut);
+  sql(db, kNanVector, nan);
+
+  auto index = ImageIndex::open(db);
+  const std::vector<float> query(static_cast<size_t>(clip().model().embed_dim()), 0.1f);
+  SearchOptions ten;
+  ten.k = 10;
+  // Search fails (it never silently skips rows), naming the first damaged row by id.
+  expect_damaged_error([&] { index->search(query); }, cut, "2 bytes, expected 32 × 4");
+  expect_damaged_error([&] { index->vector(index->find(nan)->id); }, nan, "value 5 is not finite");
+  expect_damaged_error([&] { index->duplicates(0.9f); }, cut, "2 bytes");
+
+  IndexReport r = add(*index, dir);
+  EXPECT_EQ(r.repaired, 2u);
+  EXPECT_EQ(r.embedded, 2u);
+  EXPECT_EQ(r.unchanged, 3u) << "img2, img3, broken.png";
+  EXPECT_EQ(r.errors + r.removed + r.renamed + r.reused, 0u);
+  // Nothing else lost: the same rows (ids, hashes, the error row) as before.
+  const std::vector<IndexedFile> after = index->files();
+  ASSERT_EQ(after.size(), before.size());
+  for (size_t i = 0; i < after.size(); ++i) {
+    EXPECT_EQ(after[i].id, before[i].id) << after[i].path;
+    EXPECT_EQ(after[i].path, before[i].path);
+    EXPECT_EQ(after[i].hash, before[i].hash);
+    EXPECT_EQ(after[i].error, before[i].error);
+    if (after[i].error.empty()) {
+      EXPECT_GE(testing::cosine(index->vector(after[i].id), embed(after[i].path)), testing::kMinCosine) << after[i].path;
+    }
+  }
+  EXPECT_EQ(index->search(query, ten).size(), 4u);
+  IndexReport again = add(*index, dir);
+  EXPECT_EQ(again.repaired, 0u);
+  EXPECT_EQ(again.unchanged, 5u);
+}
+
+TEST(ImageIndex, DamagedRowsOutsideTheRootsAreRepairedToo) {
+  TempDir tmp;
+  const fs::path db = tmp.path() / "p.clipkit";
+  make_photos(tmp.path() / "a", 3);
+  write_bmp(tmp.path() / "b" / "x.bmp", 40, 40, 77);
+  auto index = ImageIndex::open(db);
+  add(*index, tmp.path() / "a");
+  add(*index, tmp.path() / "b");
+  const std::string kept = (tmp.path() / "a" / "img0.bmp").string(), gone = (tmp.path() / "a" / "img2.bmp").string();
+  sql(db, kCutVector, kept);
+  sql(db, kNanVector, gone);
+  fs::remove(gone);
+
+  // Indexing only b repairs a's damaged rows: the file still there is embedded again,
+  // the one that is gone becomes an error row (kept, and read again if it comes back).
+  IndexReport r = add(*index, tmp.path() / "b");
+  EXPECT_EQ(r.repaired, 1u);
+  EXPECT_EQ(r.embedded, 1u);
+  EXPECT_EQ(r.errors, 1u);
+  ASSERT_EQ(r.error_files.size(), 1u);
+  EXPECT_EQ(r.error_files[0].first, gone);
+  EXPECT_EQ(r.unchanged, 1u) << "x.bmp";
+  EXPECT_EQ(r.removed, 0u);
+  EXPECT_GE(testing::cosine(index->vector(index->find(kept)->id), embed(kept)), testing::kMinCosine);
+  ASSERT_TRUE(index->find(gone).has_value());
+  EXPECT_NE(index->find(gone)->error.find("img2.bmp"), std::string::npos) << index->find(gone)->error;
+  const std::vector<float> query(static_cast<size_t>(clip().model().embed_dim()), 0.1f);
+  SearchOptions ten;
+  ten.k = 10;
+  EXPECT_EQ(index->search(query, ten).size(), 3u) << "img0, img1, x";
+  IndexStats s = index->stats();
+  EXPECT_EQ(s.files, 5u);
+  EXPECT_EQ(s.vectors, 3u);
+
+  write_bmp(gone, 50, 40, 2);  // back again (same content as before)
+  IndexReport back = add(*index, tmp.path() / "b");
+  EXPECT_EQ(back.unchanged, 1u);
+  EXPECT_EQ(back.errors + back.embedded + back.repaired, 0u) << "outside the roots, a readable error row waits";
+  IndexReport under = add(*index, tmp.path() / "a");
+  EXPECT_EQ(under.embedded, 1u) << "img2.bmp, read again";
+  EXPECT_EQ(under.unchanged, 3u);
+  EXPECT_EQ(index->stats().vectors, 4u);
+}
+
+// Two indexers (own connections, as two processes would have) start together on a
+// database that does not exist yet: both succeed and every file is in it once.
+TEST(ImageIndex, TwoIndexersOnANewDatabaseBothSucceed) {
+  TempDir tmp;
+  const fs::path dir = tmp.path() / "photos";
+  make_photos(dir, 6);
+  (void)clip();  // loaded before the race
+  for (int round = 0; round < 6; ++round) {
+    const fs::path db = tmp.path() / std::string("p").append(std::to_string(round)).append(".clipkit");
+    std::atomic<int> ready{0};
+    std::string errors[2];
+    IndexReport reports[2];
+    auto run = [&](int who) {
+      ready.fetch_add(1);
+      while (ready.load() < 2) {
+      }
+      try {
+        auto index = ImageIndex::open(db);
+        reports[who] = add(*index, dir, 2);
+      } catch (const std::exception& e) {
+        errors[who] = e.what();
+      }
+    };
+    std::thread a(run, 0), b(run, 1);
+    a.join();
+    b.join();
+    ASSERT_EQ(errors[0], "") << "round " << round;
+    ASSERT_EQ(errors[1], "") << "round " << round;
+    for (const IndexReport& r : reports) EXPECT_EQ(r.scanned, 7u);
+    auto index = ImageIndex::open(db, false);
+    const IndexStats s = index->stats();
+    EXPECT_EQ(s.files, 7u) << "round " << round;
+    EXPECT_EQ(s.vectors, 6u);
+    EXPECT_EQ(s.dim, clip().model().embed_dim());
+    std::set<std::string> paths;
+    for (const IndexedFile& f : index->files()) paths.insert(f.path);
+    EXPECT_EQ(paths.size(), 7u);
+    EXPECT_EQ(add(*index, dir).unchanged, 7u);
   }
 }
 

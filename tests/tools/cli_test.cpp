@@ -150,6 +150,36 @@ TEST(Cli, EmbedRawMatchesReferenceAndNormalizedIsUnit) {
   EXPECT_GE(testing::cosine(unit, txt), 0.999999);
 }
 
+// Paths are bytes: a path that is not UTF-8 is shown with U+FFFD in "path" and comes
+// back exactly from "path_b64" (base64); valid UTF-8 texts of any plane pass.
+TEST(Cli, EmbedJsonCarriesPathsThatAreNotUtf8) {
+  testing::TempDir tmp;
+  const fs::path image = tmp.path() / "chel\xe9sea.png";
+  fs::copy_file(images_dir() / "chelsea.png", image);
+  const std::string text = "\xf0\x9f\x98\x80 a caf\xc3\xa9 cat";
+  auto r = clipkit({"embed", "--model", model_path().string(), "--vocab", testing::bpe_vocab().string(), "--image",
+                    image.string(), "--text", text});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  auto j = nlohmann::json::parse(r.out);
+  EXPECT_EQ(j["images"][0]["path"], (tmp.path() / "chel\xef\xbf\xbdsea.png").string());
+  const std::string b64 = j["images"][0]["path_b64"];
+  EXPECT_EQ(b64.size(), (image.string().size() + 2) / 3 * 4);
+  // Decoded here by hand: standard alphabet, '=' padding.
+  const std::string digits = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  std::string exact;
+  uint32_t group = 0;
+  int bits = 0;
+  for (char c : b64) {
+    if (c == '=') break;
+    group = group << 6 | static_cast<uint32_t>(digits.find(c));
+    if ((bits += 6) >= 8) exact += static_cast<char>((group >> (bits -= 8)) & 0xff);
+  }
+  EXPECT_EQ(exact, image.string());
+  EXPECT_EQ(j["texts"][0]["text"], text);
+  EXPECT_FALSE(j["model"].contains("path_b64")) << "a UTF-8 path has no path_b64";
+  EXPECT_FALSE(j["texts"][0].contains("text_b64"));
+}
+
 TEST(Cli, TokenizeStreamsIdsAndErrors) {
   std::string input;
   std::vector<nlohmann::json> cases;
@@ -241,6 +271,17 @@ TEST(Cli, BadInputGivesOneLineErrorAndEmptyStdout) {
       {"no vocab", {"embed", "--model", model, "--text", "a cat"}, "vocab"},
       {"over the pixel cap", {"classify", "--model", model, "--vocab", vocab, "--max-pixels", "1000", "--image",
                               (images_dir() / "chelsea.png").string(), "--text", "a cat"}, "chelsea.png"},
+      // Texts must be UTF-8: the argument and the byte are named (never a JSON library's
+      // internal message).
+      {"text not UTF-8", {"embed", "--model", model, "--vocab", vocab, "--text", "a cat", "--text", "ab\xff"},
+       "--text #2: not valid UTF-8 (byte offset 2 is 0xff); texts must be UTF-8"},
+      {"cut UTF-8 sequence", {"embed", "--model", model, "--vocab", vocab, "--text", "caf\xc3"},
+       "--text #1: not valid UTF-8 (byte offset 3 is 0xc3)"},
+      {"UTF-8 surrogate", {"embed", "--model", model, "--vocab", vocab, "--text", "x\xed\xa0\x80"},
+       "--text #1: not valid UTF-8 (byte offset 1 is 0xed)"},
+      {"overlong UTF-8", {"classify", "--model", model, "--vocab", vocab, "--image",
+                          (images_dir() / "chelsea.png").string(), "--text", "a dog", "--text", "\xc0\xaf"},
+       "--text/--label #2: not valid UTF-8 (byte offset 0 is 0xc0)"},
   };
   for (const auto& c : cases) {
     auto args = c.args;
