@@ -48,13 +48,17 @@ struct DecodeOptions {
   uint64_t max_pixels = 100'000'000;    // refuse larger images before decoding them
 };
 
-// Decodes JPEG, PNG, WebP, BMP, GIF (first frame) by content, not by extension, into
-// the mode Pillow 9.4 would give the file (JPEG: L/RGB/CMYK; PNG: 1/L/LA/P/RGB/RGBA;
-// WebP: RGB/RGBA; BMP: 1/L/P/RGB/RGBA; GIF: P or L). 16-bit PNG samples become
-// v >> 8 (Pillow does the same except for 16-bit gray, which it clips).
-// Throws Error: not_found (no file), unsupported (unknown format, or a variant such as
-// RLE BMP or animated WebP), corrupt_data (empty, truncated or malformed, naming the
-// file), resource_exhausted (width*height over max_pixels, checked before decoding).
+// Decodes JPEG, PNG, WebP, BMP, GIF by content, not by extension, into the mode Pillow
+// 9.4 would give the file (JPEG: L/RGB/CMYK; PNG: 1/L/LA/P/RGB/RGBA; WebP: RGB/RGBA,
+// the first frame of an animation; BMP: 1/L/P/RGB/RGBA, uncompressed, RLE8/RLE4,
+// 16-bit 5-5-5/5-6-5; GIF: P or L, the first frame, read as far as Pillow reads it).
+// 16-bit PNG samples become v >> 8 (Pillow does the same except for 16-bit gray,
+// which it clips).
+// Throws Error: not_found (no file), unsupported (unknown format, or a variant Pillow
+// does not read either, such as BMP bitfields other than 5-5-5/5-6-5/8-bit masks),
+// corrupt_data (empty, truncated or malformed, naming the file and what is wrong),
+// resource_exhausted (width*height over max_pixels, checked before decoding). No
+// allocation is sized from a length field larger than the bytes present.
 Image decode_image_file(const std::filesystem::path& path, const DecodeOptions& options = {});
 // `name` is used in error messages.
 Image decode_image_memory(std::span<const uint8_t> bytes, const std::string& name,

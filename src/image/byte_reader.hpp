@@ -1,4 +1,5 @@
-// image/byte_reader.hpp — a bounds-checked little-endian reader over untrusted bytes.
+// image/byte_reader.hpp — a bounds-checked reader over untrusted bytes (little-endian,
+// with big-endian variants for PNG).
 //
 //   ByteReader r(bytes, "x.bmp");
 //   uint32_t offset = r.u32_at(10);   // throws Error(corrupt_data) past the end
@@ -41,6 +42,14 @@ class ByteReader {
     return uint32_t{bytes_[at]} | uint32_t{bytes_[at + 1]} << 8 |
            uint32_t{bytes_[at + 2]} << 16 | uint32_t{bytes_[at + 3]} << 24;
   }
+  uint32_t u32be_at(uint64_t at) const {
+    require(at, 4, "data");
+    return uint32_t{bytes_[at]} << 24 | uint32_t{bytes_[at + 1]} << 16 |
+           uint32_t{bytes_[at + 2]} << 8 | uint32_t{bytes_[at + 3]};
+  }
+  // Bytes from `at` to the end (0 when `at` is past it).
+  uint64_t remaining(uint64_t at) const { return at < bytes_.size() ? bytes_.size() - at : 0; }
+  const std::string& name() const { return name_; }
   const uint8_t* data_at(uint64_t at, uint64_t length, const char* what) const {
     require(at, length, what);
     return bytes_.data() + at;

@@ -9,7 +9,16 @@
 //
 // libpng reports errors by longjmp to png_jmpbuf; every object whose state longjmp
 // may cross lives on the heap, and no C++ object is constructed in between.
+//
+// Before libpng sees the file, walk_chunks checks every chunk length against the bytes
+// that remain: libpng allocates (and zeroes) a buffer of the declared length before it
+// reads an ancillary chunk, and only warns when the length is over its limit, so a
+// 131-byte file declaring a 2 GiB tEXt chunk cost 2 GiB of memory before the "unexpected
+// end of file". Likewise the pixel buffer is allocated only when the IDAT bytes present
+// could inflate to the image (deflate expands at most 1032:1).
+#include <cctype>
 #include <csetjmp>
+#include <cstdint>
 #include <cstdio>
 #include <cstring>
 #include <memory>
@@ -18,6 +27,7 @@
 #include <png.h>
 
 #include "clipkit/error.hpp"
+#include "image/byte_reader.hpp"
 #include "image/decoders.hpp"
 
 namespace clipkit::image {
@@ -26,6 +36,7 @@ namespace {
 struct PngSource {
   std::span<const uint8_t> bytes;
   size_t offset = 0;
+  uint64_t idat_bytes = 0;  // from walk_chunks
   char message[256] = {};
 };
 
@@ -44,6 +55,35 @@ void on_error(png_structp png, png_const_charp message) {
 
 void on_warning(png_structp, png_const_charp) {}
 
+// The largest factor by which deflate can expand: a 258-byte match costs at least two
+// bits (one-bit length and distance codes).
+constexpr uint64_t kMaxDeflateRatio = 1032;
+
+// Checks each chunk's declared length against the bytes that remain (header and CRC
+// included) and returns the total length of the IDAT chunks. Stops at IEND, or when less
+// than a chunk header remains (libpng then reports the truncation).
+uint64_t walk_chunks(const ByteReader& r) {
+  uint64_t idat_bytes = 0;
+  for (uint64_t at = 8; r.remaining(at) >= 12;) {
+    const uint64_t length = r.u32be_at(at);
+    std::string type(reinterpret_cast<const char*>(r.data_at(at + 4, 4, "PNG chunk type")), 4);
+    for (char& c : type) {
+      if (!std::isalpha(static_cast<unsigned char>(c))) c = '?';
+    }
+    if (length > r.remaining(at) - 12) {
+      throw Error(ErrorCode::corrupt_data,
+                  r.name() + ": corrupt or truncated PNG: chunk '" + type + "' at byte " +
+                      std::to_string(at) + " declares " + std::to_string(length) +
+                      " data bytes but only " + std::to_string(r.remaining(at) - 12) +
+                      " remain after its header and CRC");
+    }
+    if (type == "IDAT") idat_bytes += length;
+    if (type == "IEND") break;
+    at += 12 + length;
+  }
+  return idat_bytes;
+}
+
 struct PngState {
   png_structp png = nullptr;
   png_infop info = nullptr;
@@ -59,6 +99,7 @@ DecodedImage decode_png(std::span<const uint8_t> bytes, const std::string& name,
   auto result = std::make_unique<DecodedImage>();
   auto source = std::make_unique<PngSource>();
   source->bytes = bytes;
+  source->idat_bytes = walk_chunks(ByteReader(bytes, name));
   auto state = std::make_unique<PngState>();
   state->png = png_create_read_struct(PNG_LIBPNG_VER_STRING, source.get(), on_error, on_warning);
   if (state->png) state->info = png_create_info_struct(state->png);
@@ -69,9 +110,10 @@ DecodedImage decode_png(std::span<const uint8_t> bytes, const std::string& name,
   png_structp png = state->png;
   png_infop info = state->info;
 
-  enum class Failure { none, libpng, too_large, no_memory };
+  enum class Failure { none, libpng, too_large, too_little_data, no_memory };
   volatile Failure failure = Failure::none;
   volatile png_uint_32 width = 0, height = 0;
+  volatile uint64_t min_pixel_bytes = 0;
 
   if (setjmp(png_jmpbuf(png)) == 0) {
     png_set_read_fn(png, source.get(), read_bytes);
@@ -85,8 +127,13 @@ DecodedImage decode_png(std::span<const uint8_t> bytes, const std::string& name,
     const int color_type = png_get_color_type(png, info);
     const int bit_depth = png_get_bit_depth(png, info);
     const uint64_t count = static_cast<uint64_t>(width) * height;
+    // The filtered scanlines hold at least the pixels' bits (interlaced or not).
+    const uint64_t pixel_bits = uint64_t{png_get_channels(png, info)} * uint64_t(bit_depth);
+    min_pixel_bytes = count > UINT64_MAX / pixel_bits ? UINT64_MAX / 8 : count * pixel_bits / 8;
     if (width == 0 || height == 0 || count > options.max_pixels) {
       failure = Failure::too_large;
+    } else if (min_pixel_bytes > kMaxDeflateRatio * source->idat_bytes) {
+      failure = Failure::too_little_data;
     } else {
       Image& image = result->image;
       switch (color_type) {
@@ -159,7 +206,13 @@ DecodedImage decode_png(std::span<const uint8_t> bytes, const std::string& name,
                   name + ": corrupt or truncated PNG: " + std::string(source->message));
     case Failure::too_large:
       check_dimensions(width, height, name, options);
-      [[fallthrough]];
+      throw Error(ErrorCode::resource_exhausted, name + ": cannot allocate PNG pixels");
+    case Failure::too_little_data:
+      throw Error(ErrorCode::corrupt_data,
+                  name + ": corrupt or truncated PNG: a " + std::to_string(width) + "x" +
+                      std::to_string(height) + " image needs at least " +
+                      std::to_string(min_pixel_bytes) + " bytes of pixel data, more than its " +
+                      std::to_string(source->idat_bytes) + " bytes of IDAT can inflate to");
     case Failure::no_memory:
       throw Error(ErrorCode::resource_exhausted, name + ": cannot allocate PNG pixels");
   }

@@ -1,11 +1,19 @@
-// image/decode_webp.cpp — WebP (still images; the first frame of an animation is not
-// supported) through libwebp's default decoder, as Pillow 9.4 decodes it: "RGBA" when
-// the bitstream has alpha, "RGB" otherwise. The EXIF chunk of an extended (VP8X) file
-// is returned for orientation.
+// image/decode_webp.cpp — WebP through libwebp, as Pillow 9.4 decodes it: "RGBA" when
+// the file has alpha, "RGB" otherwise. Still images go through the default decoder;
+// an animation gives its first frame through libwebp's WebPAnimDecoder (the demux
+// library), as Pillow does: the frame drawn on a transparent black canvas of the
+// animation's size. The EXIF chunk of an extended (VP8X) file is returned for
+// orientation.
+//
+// libwebp works on the bytes in memory and checks every chunk size against them; the
+// only allocations sized from the header are the pixels (and, for an animation, the
+// decoder's two canvases), after the width*height check.
 #include <algorithm>
 #include <cstring>
+#include <memory>
 
 #include <webp/decode.h>
+#include <webp/demux.h>
 
 #include "clipkit/error.hpp"
 #include "image/decoders.hpp"
@@ -33,6 +41,45 @@ std::vector<uint8_t> find_exif_chunk(std::span<const uint8_t> bytes) {
   return {};
 }
 
+struct AnimDecoderDeleter {
+  void operator()(WebPAnimDecoder* decoder) const { WebPAnimDecoderDelete(decoder); }
+};
+
+// The first frame of an animation, composed on the canvas as RGBA (not premultiplied).
+void decode_first_frame(std::span<const uint8_t> bytes, const std::string& name, Image& image) {
+  WebPAnimDecoderOptions options;
+  if (!WebPAnimDecoderOptionsInit(&options)) {
+    throw Error(ErrorCode::internal, name + ": libwebp's demux library does not match its headers");
+  }
+  options.color_mode = MODE_RGBA;
+  options.use_threads = 0;
+  const WebPData data{bytes.data(), bytes.size()};
+  const std::unique_ptr<WebPAnimDecoder, AnimDecoderDeleter> decoder(
+      WebPAnimDecoderNew(&data, &options));
+  if (!decoder) {
+    throw Error(ErrorCode::corrupt_data, name + ": corrupt or truncated animated WebP");
+  }
+  WebPAnimInfo info;
+  if (!WebPAnimDecoderGetInfo(decoder.get(), &info) ||
+      info.canvas_width != static_cast<uint32_t>(image.width) ||
+      info.canvas_height != static_cast<uint32_t>(image.height)) {
+    throw Error(ErrorCode::corrupt_data, name + ": animated WebP canvas does not match its header");
+  }
+  uint8_t* canvas = nullptr;
+  int timestamp = 0;
+  if (!WebPAnimDecoderGetNext(decoder.get(), &canvas, &timestamp) || canvas == nullptr) {
+    throw Error(ErrorCode::corrupt_data,
+                name + ": corrupt or truncated first frame of an animated WebP");
+  }
+  const size_t count = static_cast<size_t>(image.width) * image.height;
+  if (image.mode == PixelMode::rgba) {
+    image.pixels.assign(canvas, canvas + count * 4);
+  } else {
+    image.pixels.resize(count * 3);
+    for (size_t i = 0; i < count; ++i) std::memcpy(&image.pixels[3 * i], canvas + 4 * i, 3);
+  }
+}
+
 }  // namespace
 
 DecodedImage decode_webp(std::span<const uint8_t> bytes, const std::string& name,
@@ -46,9 +93,6 @@ DecodedImage decode_webp(std::span<const uint8_t> bytes, const std::string& name
     throw Error(ErrorCode::corrupt_data,
                 name + ": malformed WebP header (status " + std::to_string(status) + ")");
   }
-  if (features.has_animation) {
-    throw Error(ErrorCode::unsupported, name + ": animated WebP is not supported");
-  }
   check_dimensions(features.width, features.height, name, options);
 
   DecodedImage result;
@@ -56,6 +100,11 @@ DecodedImage decode_webp(std::span<const uint8_t> bytes, const std::string& name
   image.width = features.width;
   image.height = features.height;
   image.mode = features.has_alpha ? PixelMode::rgba : PixelMode::rgb;
+  if (features.has_animation) {
+    decode_first_frame(bytes, name, image);
+    result.exif = find_exif_chunk(bytes);
+    return result;
+  }
   const int c = channels(image.mode);
   const size_t stride = static_cast<size_t>(image.width) * c;
   image.pixels.resize(stride * image.height);

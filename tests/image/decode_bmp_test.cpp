@@ -4,6 +4,7 @@
 
 #include "clipkit/error.hpp"
 #include "clipkit/image.hpp"
+#include "pillow_fixtures.hpp"
 
 namespace clipkit {
 namespace {
@@ -153,6 +154,26 @@ TEST(DecodeBmp, BadInputs) {
   auto odd_offset = bytes;  // pixel offset past the end of the file
   put32(odd_offset, 10, 0xFFFFFFF0u);
   EXPECT_EQ(code_of(odd_offset), ErrorCode::corrupt_data);
+}
+
+// RLE8/RLE4 (runs, absolute runs, end of line, delta, end of bitmap, top-down, gray
+// ramp, data at an odd offset) and 16-bit 5-5-5 / 5-6-5 files, as Pillow 9.4 reads them.
+TEST(DecodeBmp, RleAndSixteenBitMatchPillow) {
+  EXPECT_EQ(testing::expect_pillow_fixtures("bmp_"), 15);
+}
+
+TEST(DecodeBmp, SixteenBitChannelsScaleAsPillow) {
+  BmpSpec s;
+  s.bits = 16, s.width = 2, s.height = -1;
+  s.rows = {{0xFF, 0x7F, 0x21, 0x84}};  // 0x7FFF, 0x8421 (bit 15 ignored)
+  Image img = decode(make_bmp(s));
+  EXPECT_EQ(img.mode, PixelMode::rgb);
+  EXPECT_EQ(img.pixels, (std::vector<uint8_t>{255, 255, 255, 8, 8, 8}));  // 1 * 255 / 31 = 8
+
+  s.compression = 3, s.header_size = 56, s.masks = {0xF800, 0x7E0, 0x1F, 0};
+  s.rows = {{0x41, 0x08, 0xE0, 0x07}};  // 5-6-5: (1, 2, 1), (0, 63, 0)
+  img = decode(make_bmp(s));
+  EXPECT_EQ(img.pixels, (std::vector<uint8_t>{8, 8, 8, 0, 255, 0}));  // 2 * 255 / 63 = 8
 }
 
 }  // namespace

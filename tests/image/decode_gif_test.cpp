@@ -9,6 +9,7 @@
 
 #include "clipkit/error.hpp"
 #include "clipkit/image.hpp"
+#include "pillow_fixtures.hpp"
 
 namespace clipkit {
 namespace {
@@ -97,6 +98,13 @@ TEST(DecodeGif, TruncatedIsCorrupt) {
     EXPECT_EQ(e.code(), ErrorCode::corrupt_data);
     EXPECT_NE(std::string(e.what()).find("cut.gif"), std::string::npos) << e.what();
   }
+}
+
+// Damaged GIFs (no trailer, no block terminator, trailing garbage, junk before the
+// image, a cut last sub-block, a cut second frame) read as far as Pillow 9.4 reads
+// them, and the ones it refuses (cut data, early end code, bad codes) refused.
+TEST(DecodeGif, DamagedFilesMatchPillow) {
+  EXPECT_EQ(testing::expect_pillow_fixtures("gif_"), 12);
 }
 
 }  // namespace

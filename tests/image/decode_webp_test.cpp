@@ -8,6 +8,7 @@
 #include "clipkit/error.hpp"
 #include "clipkit/image.hpp"
 #include "support/test_support.hpp"
+#include "pillow_fixtures.hpp"
 
 namespace clipkit {
 namespace {
@@ -47,6 +48,12 @@ TEST(DecodeWebp, LosslessAlphaRoundTrips) {
   } catch (const Error& e) {
     EXPECT_EQ(e.code(), ErrorCode::corrupt_data);
   }
+}
+
+// Animated WebP (lossless and lossy, with and without alpha, a first frame smaller
+// than the canvas): the first frame on the canvas, as Pillow 9.4 gives it.
+TEST(DecodeWebp, AnimationFirstFrameMatchesPillow) {
+  EXPECT_EQ(testing::expect_pillow_fixtures("webp_anim_"), 5);
 }
 
 }  // namespace
