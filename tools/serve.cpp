@@ -21,7 +21,9 @@ void add_serve(CLI::App& app, std::ostream&) {
   sub->add_option("--db", args->db, "the index database file")->required();
   sub->add_option("--host", args->server.host, "address to listen on (loopback by default)")->capture_default_str();
   sub->add_option("--port", args->server.port, "port (0: any free one)")->check(CLI::Range(0, 65535))->capture_default_str();
-  sub->add_option("--token", args->server.token, "require 'Authorization: Bearer TOKEN' on /api (default: $CLIPKIT_TOKEN)")
+  sub->add_option("--token", args->server.token,
+                  "require the header 'Authorization: Bearer TOKEN' on /api (never ?token= in a URL); open the page "
+                  "at /#token=TOKEN (default: $CLIPKIT_TOKEN)")
       ->envname("CLIPKIT_TOKEN");
   sub->add_option("--max-upload-mb", args->max_upload_mb, "largest accepted upload")
       ->check(CLI::Range(1, 1024))
@@ -41,8 +43,8 @@ void add_serve(CLI::App& app, std::ostream&) {
     const int port = server.bind();
     const IndexStats stats = index->stats();
     std::cerr << "clipkit: serving " << stats.vectors << " images from " << args->db << " on http://"
-              << args->server.host << ":" << port << "/" << (clip ? "" : " (no model: only 'more like this' works)")
-              << std::endl;
+              << args->server.host << ":" << port << "/" << (args->server.token.empty() ? "" : "#token=YOUR_TOKEN")
+              << (clip ? "" : " (no model: only 'more like this' works)") << std::endl;
     std::thread waiter([&server, signals] {
       int received = 0;
       sigwait(&signals, &received);

@@ -12,17 +12,31 @@
 //   GET  /api/health            {"status": "ok"}
 //   GET  /api/stats             files, vectors, errors, dim, model, hnsw
 //   GET  /api/search?q=TEXT&k=N&threshold=T    search by text
-//   POST /api/search            {"text": …} or {"like": ID}, optional "k", "threshold"
+//   POST /api/search            {"text": …} or {"like": ID} (not both), optional "k", "threshold"
 //   POST /api/search/image?k=N  body: the image bytes (or multipart field "image")
 //   POST /api/embed/text        {"text": …} → {"embedding": […]}
 //   POST /api/embed/image       body: image bytes → {"embedding": […]}
 //   GET  /api/images/ID         the bytes of an indexed file (by id only, never by path)
-// With a token, /api/* needs "Authorization: Bearer TOKEN" (or ?token=TOKEN, for <img>).
+// With a token, /api/* (all but /api/health) needs "Authorization: Bearer TOKEN". Only the
+// header counts: a token in the URL (?token=) is refused, since URLs end up in logs and
+// browser history. The web page takes it from its fragment: http://HOST:PORT/#token=TOKEN.
 //
-// Thread-safety: requests are served concurrently by a thread pool; the model and the
-// index are shared read-only. stop() may be called from any thread.
+// Slow clients: one poll thread receives each request in full, and only then hands it to
+// one of `workers` threads, so clients that send slowly (or not at all) hold a socket, not
+// a worker. A request's head (request line + headers, at most 16 KiB and 100 lines) must
+// arrive within `request_timeout` (else 408), and its body may pause at most as long. A
+// Content-Length over max_upload_bytes is refused from the header alone (413), before any
+// body is read; a POST/PUT/PATCH with neither Content-Length nor chunked encoding gets 411,
+// two Content-Length headers 400. An answer waits at most 10 s for the client to read
+// it. A connection serves at most 100 requests; beyond
+// max_connections, the one waiting longest for its head is dropped. Every refusal is a
+// status with a JSON error naming what is wrong.
+//
+// Thread-safety: requests are served concurrently by the worker threads; the model and
+// the index are shared read-only. stop() may be called from any thread.
 #pragma once
 
+#include <chrono>
 #include <cstddef>
 #include <memory>
 #include <string>
@@ -38,6 +52,9 @@ struct ServerOptions {
   std::string token;               // empty: no authentication
   size_t max_upload_bytes = 32u << 20;
   size_t max_k = 1000;
+  size_t workers = 0;              // request threads; 0: max(8, hardware threads)
+  size_t max_connections = 512;    // open at once, waiting or being served
+  std::chrono::milliseconds request_timeout{10000};  // for a head to arrive; longest body pause
 };
 
 class Server {

@@ -1,13 +1,18 @@
 // clipkit::Server — cpp-httplib routes over an ImageIndex and a Clip.
 #include "clipkit/server.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <fstream>
 #include <httplib.h>
 #include <nlohmann/json.hpp>
+#include <sys/socket.h>
+#include <thread>
+#include <unistd.h>
 
 #include "clipkit/clipkit.hpp"
 #include "clipkit/similarity.hpp"
+#include "server/connections.hpp"
 #include "server/responses.hpp"
 #include "server/web_page.hpp"
 
@@ -61,13 +66,77 @@ float parse_score(const std::string& text) {
   return v;
 }
 
+// cpp-httplib's routing and answers, with the sockets handed to server::Connections:
+// its accept loop gives each new socket away at once (an inline task queue and
+// process_and_close_socket overridden), and Connections calls serve_one() for each
+// request once it has fully arrived.
+class HttpServer : public httplib::Server {
+ public:
+  HttpServer() {
+    new_task_queue = [] { return new InlineQueue; };
+  }
+  void set_connections(server::Connections* connections) { connections_ = connections; }
+  bool serve_one(httplib::Stream& stream, bool last, bool& closed) {
+    return process_request(stream, last, closed, nullptr);
+  }
+  // cpp-httplib listens with a backlog of 5: a burst of connections beyond it would wait
+  // for SYN retries (a second or more). Linux lets listen() raise it on a bound socket.
+  void raise_backlog() {
+    if (svr_sock_ != INVALID_SOCKET) ::listen(svr_sock_, SOMAXCONN);
+  }
+  // httplib::Server::stop() does nothing until listen has started; this also stops a
+  // listen that is about to start.
+  void close_listener() {
+    const socket_t sock = svr_sock_.exchange(INVALID_SOCKET);
+    if (sock != INVALID_SOCKET) {
+      ::shutdown(sock, SHUT_RDWR);
+      ::close(sock);
+    }
+  }
+
+ private:
+  struct InlineQueue : httplib::TaskQueue {
+    void enqueue(std::function<void()> fn) override { fn(); }
+    void shutdown() override {}
+  };
+  bool process_and_close_socket(socket_t sock) override {
+    if (connections_) {
+      connections_->add(sock);
+    } else {
+      ::close(sock);
+    }
+    return true;
+  }
+  server::Connections* connections_ = nullptr;
+};
+
+// A query parameter given more than once is refused rather than guessed at.
+void check_single_params(const httplib::Request& req) {
+  for (const char* name : {"q", "k", "threshold"})
+    if (req.get_param_value_count(name) > 1)
+      throw Error(ErrorCode::invalid_argument, std::string("the ") + name + " parameter is given " +
+                                                   std::to_string(req.get_param_value_count(name)) + " times");
+}
+
+// Fields outside `known` are refused, so that a typo is not silently ignored.
+void check_fields(const json& body, std::initializer_list<const char*> known) {
+  for (const auto& [key, value] : body.items()) {
+    if (std::none_of(known.begin(), known.end(), [&](const char* k) { return key == k; })) {
+      std::string list;
+      for (const char* k : known) list += std::string(list.empty() ? "" : ", ") + "\"" + k + "\"";
+      throw Error(ErrorCode::invalid_argument, "unknown field \"" + key.substr(0, 40) + "\" (known: " + list + ")");
+    }
+  }
+}
+
 }  // namespace
 
 struct Server::Impl {
   std::shared_ptr<const Clip> clip;
   std::shared_ptr<const ImageIndex> index;
   ServerOptions options;
-  httplib::Server http;
+  HttpServer http;
+  std::unique_ptr<server::Connections> connections;
   int port = -1;
 
   const Clip& model() const {
@@ -77,6 +146,11 @@ struct Server::Impl {
 
   SearchOptions search_options(const httplib::Request& req, const json* body) const {
     SearchOptions o;
+    check_single_params(req);
+    for (const char* name : {"k", "threshold"})
+      if (body && req.has_param(name) && body->contains(name))
+        throw Error(ErrorCode::invalid_argument,
+                    std::string("\"") + name + "\" is given both in the URL and in the body; give it once");
     if (req.has_param("k")) o.k = parse_count(req.get_param_value("k"), "k", options.max_k);
     if (req.has_param("threshold")) o.threshold = parse_score(req.get_param_value("threshold"));
     if (body) {
@@ -145,12 +219,14 @@ struct Server::Impl {
           handler(req, res);
         } catch (const Error& e) {
           send_error(res, server::http_status(e.code()), to_string(e.code()), e.what());
-        } catch (const json::exception& e) {
-          send_error(res, 400, "invalid_argument", std::string("bad JSON: ") + e.what());
+        } catch (const json::exception&) {
+          // The library's text names its internals, not the request; the checks above
+          // should leave nothing to reach here.
+          send_error(res, 400, "invalid_argument", "a value in the JSON body has the wrong type");
         } catch (const std::bad_alloc&) {
           send_error(res, 413, "resource_exhausted", "out of memory for this request");
-        } catch (const std::exception& e) {
-          send_error(res, 500, "internal", e.what());
+        } catch (const std::exception&) {
+          send_error(res, 500, "internal", "unexpected failure while answering " + req.method + " " + req.path.substr(0, 200));
         }
       };
     };
@@ -181,6 +257,10 @@ struct Server::Impl {
     http.Post("/api/search", guarded([this](const httplib::Request& req, httplib::Response& res) {
                 const auto start = std::chrono::steady_clock::now();
                 json body = parse_body(req);
+                check_fields(body, {"text", "like", "k", "threshold"});
+                if (body.contains("text") && body.contains("like"))
+                  throw Error(ErrorCode::invalid_argument,
+                              "give one of \"text\" and \"like\", not both: they are different queries");
                 SearchOptions o = search_options(req, &body);
                 std::vector<float> query;
                 if (body.contains("text")) {
@@ -204,6 +284,7 @@ struct Server::Impl {
               }));
     http.Post("/api/embed/text", guarded([this](const httplib::Request& req, httplib::Response& res) {
                 json body = parse_body(req);
+                check_fields(body, {"text"});
                 if (!body.contains("text") || !body["text"].is_string())
                   throw Error(ErrorCode::invalid_argument, "give {\"text\": \"...\"}");
                 auto v = text_query(body["text"].get<std::string>());
@@ -230,11 +311,17 @@ struct Server::Impl {
     http.set_pre_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
       if (options.token.empty() || req.path.rfind("/api/", 0) != 0 || req.path == "/api/health")
         return httplib::Server::HandlerResponse::Unhandled;
+      // The header only: a token in the URL would be written to logs and history.
       const std::string auth = req.get_header_value("Authorization");
-      const std::string given = auth.rfind("Bearer ", 0) == 0 ? auth.substr(7) : req.get_param_value("token");
-      if (same_secret(given, options.token)) return httplib::Server::HandlerResponse::Unhandled;
+      if (req.get_header_value_count("Authorization") == 1 && auth.rfind("Bearer ", 0) == 0 &&
+          same_secret(auth.substr(7), options.token))
+        return httplib::Server::HandlerResponse::Unhandled;
       res.set_header("WWW-Authenticate", "Bearer");
-      send_error(res, 401, "unauthenticated", "missing or wrong bearer token");
+      std::string message = auth.empty() ? "missing bearer token: send 'Authorization: Bearer TOKEN'"
+                                         : "wrong bearer token in the Authorization header";
+      if (auth.empty() && req.has_param("token"))
+        message += " (a ?token= in the URL is not accepted: URLs end up in logs and history)";
+      send_error(res, 401, "unauthenticated", message);
       return httplib::Server::HandlerResponse::Handled;
     });
     // Whatever ends in a 4xx/5xx without a body (no route, too large, bad request line)
@@ -244,15 +331,33 @@ struct Server::Impl {
       switch (res.status) {
         case 404: send_error(res, 404, "not_found", "no such route: " + req.method + " " + req.path.substr(0, 200)); break;
         case 413: send_error(res, 413, "resource_exhausted", "the request body is over the upload limit"); break;
-        default: send_error(res, res.status, "invalid_argument", "bad request (HTTP " + std::to_string(res.status) + ")");
+        case 414: send_error(res, 414, "invalid_argument", "the request line is over 8192 bytes"); break;
+        case 416: send_error(res, 416, "invalid_argument", "the Range header is not a valid byte range"); break;
+        case 400:
+          send_error(res, 400, "invalid_argument",
+                     "malformed request: the request line, a header, or the body's encoding (multipart, chunked, "
+                     "gzip) does not parse");
+          break;
+        default: send_error(res, res.status, "invalid_argument", "request refused (HTTP " + std::to_string(res.status) + ")");
       }
     });
     http.set_exception_handler([](const httplib::Request&, httplib::Response& res, std::exception_ptr) {
       send_error(res, 500, "internal", "unexpected failure");
     });
+    // Also checked by Connections before the body is read; this is the second guard.
     http.set_payload_max_length(options.max_upload_bytes);
-    http.set_read_timeout(30, 0);
-    http.set_write_timeout(30, 0);
+    // Only what cpp-httplib writes in its Keep-Alive header: Connections enforces them.
+    http.set_keep_alive_max_count(limits().max_requests);
+    http.set_keep_alive_timeout(std::max<time_t>(1, options.request_timeout.count() / 1000));
+  }
+
+  server::ConnectionLimits limits() const {
+    server::ConnectionLimits l;
+    l.head.max_body_bytes = options.max_upload_bytes;
+    l.head_timeout = l.body_timeout = options.request_timeout;
+    l.max_connections = options.max_connections;
+    l.workers = options.workers ? options.workers : std::max(8u, std::thread::hardware_concurrency());
+    return l;
   }
 };
 
@@ -262,7 +367,13 @@ Server::Server(std::shared_ptr<const Clip> clip, std::shared_ptr<const ImageInde
   impl_->clip = std::move(clip);
   impl_->index = std::move(index);
   impl_->options = options;
+  if (options.request_timeout.count() <= 0) throw Error(ErrorCode::invalid_argument, "request_timeout must be positive");
   impl_->routes();
+  impl_->connections = std::make_unique<server::Connections>(
+      impl_->limits(), [http = &impl_->http](httplib::Stream& stream, bool last, bool& closed) {
+        return http->serve_one(stream, last, closed);
+      });
+  impl_->http.set_connections(impl_->connections.get());
 }
 
 Server::~Server() { stop(); }
@@ -275,14 +386,18 @@ int Server::bind() {
     throw Error(ErrorCode::resource_exhausted,
                 "cannot listen on " + o.host + ":" + std::to_string(o.port) + " (in use, or not an address here)");
   impl_->port = port;
+  impl_->http.raise_backlog();
   return port;
 }
 
 void Server::run() {
   if (impl_->port < 0) bind();
+  impl_->connections->start();
   impl_->http.listen_after_bind();
+  // Stopped: close every connection and wait for the requests being answered.
+  impl_->connections->stop();
 }
 
-void Server::stop() { impl_->http.stop(); }
+void Server::stop() { impl_->http.close_listener(); }
 
 }  // namespace clipkit

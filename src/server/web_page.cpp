@@ -4,6 +4,10 @@ namespace clipkit::server {
 
 // Plain HTML + script, no framework, no external requests. Results are built with DOM
 // calls (textContent), never innerHTML, so file names cannot inject markup.
+// The token (when the server has one) comes from the page's fragment, /#token=T, which
+// browsers never send to the server; it is kept in sessionStorage and removed from the
+// address bar. It only ever travels in the Authorization header: images are fetched with
+// it and shown from blob: URLs.
 const char* const kWebPage = R"HTML(<!doctype html>
 <html lang="en">
 <head>
@@ -40,8 +44,16 @@ const char* const kWebPage = R"HTML(<!doctype html>
 <div id="results"></div>
 <script>
 "use strict";
-const token = new URLSearchParams(location.search).get("token") || "";
+const token = (() => {
+  const fromFragment = new URLSearchParams(location.hash.slice(1)).get("token");
+  if (fromFragment) {
+    sessionStorage.setItem("clipkit-token", fromFragment);
+    history.replaceState(null, "", location.pathname + location.search);
+  }
+  return fromFragment || sessionStorage.getItem("clipkit-token") || "";
+})();
 const auth = token ? { "Authorization": "Bearer " + token } : {};
+let imageUrls = [];
 const statusEl = document.getElementById("status");
 const resultsEl = document.getElementById("results");
 const k = 24;
@@ -54,12 +66,25 @@ function setStatus(text, isError) {
 async function call(url, init) {
   const response = await fetch(url, Object.assign({}, init, { headers: Object.assign({}, auth, (init || {}).headers) }));
   const body = await response.json().catch(() => ({ error: { message: "HTTP " + response.status } }));
+  if (response.status === 401) throw new Error("This server needs its token: open " + location.origin + "/#token=YOUR_TOKEN");
   if (!response.ok) throw new Error(body.error ? body.error.message : "HTTP " + response.status);
   return body;
 }
 
+// With a token, an <img src> could not send it: fetch the bytes with the header instead.
+async function loadImage(img, url) {
+  if (!token) { img.src = url; return; }
+  const response = await fetch(url, { headers: auth });
+  if (!response.ok) return;
+  const objectUrl = URL.createObjectURL(await response.blob());
+  imageUrls.push(objectUrl);
+  img.src = objectUrl;
+}
+
 function show(body, what) {
   resultsEl.replaceChildren();
+  for (const url of imageUrls) URL.revokeObjectURL(url);
+  imageUrls = [];
   for (const hit of body.results) {
     const card = document.createElement("div");
     card.className = "hit";
@@ -67,7 +92,7 @@ function show(body, what) {
     const img = document.createElement("img");
     img.loading = "lazy";
     img.alt = hit.name;
-    img.src = hit.url + (token ? "?token=" + encodeURIComponent(token) : "");
+    loadImage(img, hit.url);
     const meta = document.createElement("div");
     meta.className = "meta";
     const name = document.createElement("span");

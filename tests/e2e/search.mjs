@@ -1,5 +1,7 @@
 // Loads the clipkit web page in headless chromium, runs a text search, an image search
 // (file input) and "more like this", and checks what the page shows against the CLI.
+// Then, on a server with --token, the page opened at /#token=T: the token leaves the
+// address bar, travels only in the Authorization header, and thumbnails still load.
 import { spawn, execFileSync } from "node:child_process";
 import { mkdtempSync, mkdirSync, copyFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -27,11 +29,12 @@ execFileSync(clipkit, ["index", "--db", db, photos, "-q", ...model]);
 const cli = (args) => JSON.parse(execFileSync(clipkit, ["search", "--db", db, "--json", "-k", "24", ...args]))
   .results.map((r) => ({ name: r.path.split("/").pop(), score: r.score.toFixed(4) }));
 
-const server = spawn(clipkit, ["serve", "--db", db, "--port", "0"], { stdio: ["ignore", "inherit", "pipe"] });
-let browser;
-let failed = false;
-try {
-  const port = await new Promise((resolve, reject) => {
+const servers = [];
+// Starts `clipkit serve` on a free port; resolves to the port.
+function serve(extra) {
+  const server = spawn(clipkit, ["serve", "--db", db, "--port", "0", ...extra], { stdio: ["ignore", "inherit", "pipe"] });
+  servers.push(server);
+  return new Promise((resolve, reject) => {
     let err = "";
     server.stderr.on("data", (chunk) => {
       err += chunk;
@@ -41,6 +44,11 @@ try {
     server.on("exit", (code) => reject(new Error("clipkit serve exited " + code + ": " + err)));
     setTimeout(() => reject(new Error("clipkit serve did not start: " + err)), 30000);
   });
+}
+let browser;
+let failed = false;
+try {
+  const port = await serve([]);
   // A fresh profile folder each run (playwright passes it as --user-data-dir).
   browser = await chromium.launchPersistentContext(join(work, "profile"), {
     executablePath: chromiumPath,
@@ -94,13 +102,33 @@ try {
   await page.setInputFiles("#file", { name: "bad.png", mimeType: "image/png", buffer: Buffer.from("not an image") });
   await page.waitForFunction(() => document.getElementById("status").className === "error");
   check(errors.length === 0, "page errors: " + errors.join("; "));
-  console.log(`e2e: ok — text search (${text.length} results), image search, more like this, error display`);
+
+  // With a token: given in the fragment, kept out of URLs, sent as a header.
+  const token = "e2e-s3cret";
+  const tokenPort = await serve(["--token", token]);
+  const guarded = await browser.newPage();
+  guarded.on("pageerror", (e) => errors.push(e.message));
+  const requested = [];
+  guarded.on("request", (r) => requested.push(r.url()));
+  await guarded.goto(`http://127.0.0.1:${tokenPort}/#token=${token}`);
+  await guarded.waitForFunction(() => document.getElementById("status").textContent.includes("images indexed"));
+  check(!guarded.url().includes(token), "the token left the address bar: " + guarded.url());
+  await guarded.fill("#query", "a rocket on the launch pad");
+  await guarded.press("#query", "Enter");
+  await guarded.waitForFunction(() => document.getElementById("status").textContent.includes("results for “a rocket"));
+  await guarded.waitForFunction(() => [...document.querySelectorAll(".hit img")].every((i) => i.complete && i.naturalWidth > 0));
+  check((await guarded.$$(".hit img")).length === 7, "token page shows 7 thumbnails");
+  check(!requested.some((u) => u.includes(token)), "no request URL carries the token: " + requested.join(" "));
+  const inUrl = await guarded.evaluate((t) => fetch("/api/stats?token=" + t).then((r) => r.status), token);
+  check(inUrl === 401, "a token in the URL is refused, got HTTP " + inUrl);
+  check(errors.length === 0, "page errors: " + errors.join("; "));
+  console.log(`e2e: ok — text search (${text.length} results), image search, more like this, error display, token`);
 } catch (e) {
   failed = true;
   console.error("e2e: FAILED: " + (e.stack || e));
 } finally {
   if (browser) await browser.close();
-  server.kill("SIGTERM");
+  for (const server of servers) server.kill("SIGTERM");
   rmSync(work, { recursive: true, force: true });
 }
 process.exit(failed ? 1 : 0);

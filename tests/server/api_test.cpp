@@ -3,11 +3,13 @@
 #include "clipkit/server.hpp"
 
 #include <atomic>
+#include <cstdio>
 #include <gtest/gtest.h>
 #include <httplib.h>
 #include <thread>
 
 #include "search/search_test_util.hpp"
+#include "server/raw_http.hpp"
 #include "support/test_support.hpp"
 
 namespace clipkit {
@@ -72,6 +74,13 @@ class Api : public ::testing::Test {
     ASSERT_TRUE(body.is_object() && body.contains("error")) << (r ? r->body : "no response");
     EXPECT_EQ(body["error"]["code"], code);
     EXPECT_FALSE(body["error"]["message"].get<std::string>().empty());
+  }
+  // The error code and words in its message.
+  static void expect_error(const httplib::Result& r, int status, const std::string& code, const std::string& words) {
+    expect_error(r, status, code);
+    const json body = parse(r).second;
+    const std::string message = body.is_object() && body.contains("error") ? body["error"].value("message", "") : "";
+    EXPECT_NE(message.find(words), std::string::npos) << "'" << message << "' lacks '" << words << "'";
   }
 
   static testing::TempDir* tmp_;
@@ -196,10 +205,75 @@ TEST_F(Api, TokenGuardsTheApi) {
   expect_error(c.Get("/api/stats", wrong), 401, "unauthenticated");
   httplib::Headers right = {{"Authorization", "Bearer s3cret"}};
   EXPECT_EQ(parse(c.Get("/api/stats", right)).first, 200);
-  auto img = c.Get("/api/images/" + std::to_string(id_of("logo.png")) + "?token=s3cret");
+  const std::string image = "/api/images/" + std::to_string(id_of("logo.png"));
+  auto img = c.Get(image, right);
   ASSERT_TRUE(img);
   EXPECT_EQ(img->status, 200);
+  EXPECT_EQ(img->body, file_bytes("logo.png"));
   EXPECT_EQ(parse(c.Get("/api/health")).first, 200) << "health stays open for probes";
+}
+
+// Issue 15: the token only counts in the header; in a URL it would land in logs and history.
+TEST_F(Api, TokenInTheUrlIsRefused) {
+  start({.token = "s3cret"});
+  auto c = client();
+  const std::string image = "/api/images/" + std::to_string(id_of("logo.png"));
+  expect_error(c.Get(image + "?token=s3cret"), 401, "unauthenticated", "not accepted");
+  expect_error(c.Get("/api/stats?token=s3cret"), 401, "unauthenticated", "URL");
+  expect_error(c.Get("/api/search?q=a&token=s3cret"), 401, "unauthenticated", "URL");
+  httplib::Headers basic = {{"Authorization", "Basic czNjcmV0"}};
+  expect_error(c.Get("/api/stats", basic), 401, "unauthenticated", "wrong bearer token");
+  // Two Authorization headers are not a way around the check.
+  testing::RawConnection raw(port_);
+  raw.send("GET /api/stats HTTP/1.1\r\nAuthorization: Bearer nope\r\nAuthorization: Bearer s3cret\r\n\r\n");
+  EXPECT_EQ(raw.read_answer().status, 401);
+}
+
+// Issue 15: mutually exclusive query kinds and duplicated settings are refused, by name.
+TEST_F(Api, ConflictingQueriesAreRefused) {
+  start();
+  auto c = client();
+  const std::string both = json{{"text", "a rocket"}, {"like", id_of("rocket.jpg")}}.dump();
+  expect_error(c.Post("/api/search", both, "application/json"), 400, "invalid_argument",
+               "give one of \"text\" and \"like\", not both");
+  expect_error(c.Post("/api/search?k=3", R"({"text": "a rocket", "k": 4})", "application/json"), 400,
+               "invalid_argument", "\"k\" is given both in the URL and in the body");
+  expect_error(c.Post("/api/search?threshold=0.1", R"({"like": 1, "threshold": 0.2})", "application/json"), 400,
+               "invalid_argument", "\"threshold\" is given both");
+  expect_error(c.Get("/api/search?q=a&q=b"), 400, "invalid_argument", "the q parameter is given 2 times");
+  expect_error(c.Get("/api/search?q=a&k=2&k=3"), 400, "invalid_argument", "the k parameter is given 2 times");
+  expect_error(c.Post("/api/search", R"({"txt": "a rocket"})", "application/json"), 400, "invalid_argument",
+               "unknown field \"txt\"");
+  expect_error(c.Post("/api/embed/text", R"({"text": "a", "like": 1})", "application/json"), 400,
+               "invalid_argument", "unknown field \"like\"");
+}
+
+// A chunked upload is read to its end (and framed by the server, not the handler).
+TEST_F(Api, ChunkedBodiesAreAccepted) {
+  start();
+  const std::string body = R"({"text": "a rocket", "k": 2})";
+  testing::RawConnection raw(port_);
+  std::string chunked;
+  for (size_t at = 0; at < body.size(); at += 7) {
+    const std::string piece = body.substr(at, 7);
+    char size[8];
+    std::snprintf(size, sizeof size, "%zx", piece.size());
+    chunked += std::string(size) + "\r\n" + piece + "\r\n";
+  }
+  raw.send("POST /api/search HTTP/1.1\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n" +
+           chunked + "0\r\n\r\n");
+  const testing::RawAnswer a = raw.read_answer();
+  ASSERT_EQ(a.status, 200) << a.head << a.body;
+  auto [status, expected] = parse(client().Post("/api/search", body, "application/json"));
+  ASSERT_EQ(status, 200);
+  EXPECT_EQ(a.json()["results"], expected["results"]);
+  // Over the upload limit (1 MiB here) when decoded: refused as soon as the size line says so.
+  testing::RawConnection big(port_);
+  big.send("POST /api/embed/image HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n100001\r\n");
+  const testing::RawAnswer refused = big.read_answer();
+  EXPECT_EQ(refused.status, 413);
+  EXPECT_NE(refused.error_message().find("chunked body is over the upload limit of 1048576 bytes"), std::string::npos)
+      << refused.body;
 }
 
 // Bounded load: 8 clients × 40 mixed requests; every one must succeed with the right answer.
