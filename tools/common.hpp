@@ -13,6 +13,8 @@
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
 
+#include "clipkit/utf8.hpp"
+
 #include "clipkit/clipkit.hpp"
 
 namespace clipkit::tools {
@@ -48,14 +50,7 @@ std::string csv_field(const std::string& text);
 // one line stays one record and the exact bytes can be recovered; other bytes as they are.
 std::string tsv_field(const std::string& text);
 
-// Text in JSON must be UTF-8, but paths (and arguments) are bytes. The offset of the
-// first byte that is not part of a valid UTF-8 sequence (RFC 3629: no overlong forms,
-// surrogates or code points over U+10FFFF), or nullopt when all of it is valid.
-std::optional<size_t> invalid_utf8_offset(std::string_view bytes);
-// Valid UTF-8 as it is; each byte that is not part of a valid sequence becomes U+FFFD.
-std::string utf8_for_display(std::string_view bytes);
-// Standard base64 (RFC 4648, with padding).
-std::string base64(std::string_view bytes);
+// Text in JSON must be UTF-8, but paths (and arguments) are bytes (clipkit/utf8.hpp).
 // How every JSON output of the CLI carries a path: object[key] is the path, with
 // invalid bytes shown as U+FFFD; object[key + "_b64"], present only when the path is not
 // valid UTF-8, holds its exact bytes in base64.

@@ -9,6 +9,7 @@
 #include "clipkit/server.hpp"
 #include "clipkit/similarity.hpp"
 #include "clipkit/tokenizer.hpp"
+#include "clipkit/utf8.hpp"
 
 namespace clipkit {
 const char* version();

@@ -174,12 +174,19 @@ struct Server::Impl {
     json list = json::array();
     for (size_t i = 0; i < hits.size(); ++i) {
       const std::string name = std::filesystem::path(hits[i].path).filename().string();
-      list.push_back({{"rank", i + 1},
-                      {"id", hits[i].id},
-                      {"path", hits[i].path},
-                      {"name", name},
-                      {"score", hits[i].score},
-                      {"url", "/api/images/" + std::to_string(hits[i].id)}});
+      json hit = {{"rank", i + 1},
+                  {"id", hits[i].id},
+                  {"path", utf8_for_display(hits[i].path)},
+                  {"name", utf8_for_display(name)},
+                  {"score", hits[i].score},
+                  {"url", "/api/images/" + std::to_string(hits[i].id)}};
+      // Paths are bytes: as the CLI's --json, the exact bytes ride along in base64 when
+      // they are not UTF-8 (README, "JSON output").
+      if (invalid_utf8_offset(hits[i].path)) {
+        hit["path_b64"] = base64(hits[i].path);
+        hit["name_b64"] = base64(name);
+      }
+      list.push_back(std::move(hit));
     }
     const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
     return {{"results", list}, {"took_ms", ms}};

@@ -1,6 +1,7 @@
 // The HTTP API in-process on a loopback port: searches, embeddings, image bytes by id,
 // error answers (4xx + JSON), the token, and a bounded concurrent load.
 #include "clipkit/server.hpp"
+#include "clipkit/utf8.hpp"
 
 #include <atomic>
 #include <cstdio>
@@ -303,6 +304,36 @@ TEST_F(Api, ConcurrentClientsAllSucceed) {
   for (auto& t : clients) t.join();
   EXPECT_EQ(failed.load(), 0);
   EXPECT_EQ(ok.load(), 8 * 40);
+}
+
+// Paths are bytes: a file whose name is Latin-1 ("café" with 0xE9) comes back as the
+// CLI's --json gives it, U+FFFD for display and the exact bytes in base64.
+TEST(ApiPaths, PathsThatAreNotUtf8ComeWithTheirBytes) {
+  testing::TempDir tmp;
+  const std::string name = "caf\xe9.png";
+  fs::create_directories(tmp.path() / "photos");
+  fs::copy_file(testing::images_dir() / "coffee.png", tmp.path() / "photos" / name);
+  auto clip = std::make_shared<const Clip>(testing::tiny_clip());
+  std::shared_ptr<ImageIndex> index = ImageIndex::open(tmp.path() / "p.clipkit");
+  std::vector<fs::path> roots = {tmp.path() / "photos"};
+  index->add(*clip, roots);
+  ServerOptions options;
+  options.port = 0;
+  Server server(clip, index, options);
+  const int port = server.bind();
+  std::thread thread([&] { server.run(); });
+  httplib::Client c("127.0.0.1", port);
+  auto r = c.Get("/api/search?q=coffee&k=1");
+  server.stop();
+  thread.join();
+  ASSERT_TRUE(r);
+  ASSERT_EQ(r->status, 200) << r->body;
+  const json hit = json::parse(r->body)["results"][0];
+  const std::string full = (tmp.path() / "photos" / name).string();
+  EXPECT_EQ(hit["name"], "caf\xef\xbf\xbd.png");
+  EXPECT_EQ(hit["name_b64"], "Y2Fm6S5wbmc=");  // base64 of 63 61 66 e9 2e 70 6e 67
+  EXPECT_EQ(hit["path"], full.substr(0, full.size() - 5) + "\xef\xbf\xbd.png");
+  EXPECT_EQ(hit["path_b64"], base64(full));
 }
 
 }  // namespace
