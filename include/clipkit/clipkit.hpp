@@ -9,7 +9,4 @@
 #include "clipkit/server.hpp"
 #include "clipkit/similarity.hpp"
 #include "clipkit/tokenizer.hpp"
-
-namespace clipkit {
-const char* version();
-}
+#include "clipkit/version.hpp"
