@@ -22,6 +22,7 @@
 #include <unordered_set>
 #include <vector>
 
+#include "kernels/blas.hpp"
 #include "search/exact.hpp"
 #include "search/hnsw.hpp"
 
@@ -173,7 +174,7 @@ int main(int argc, char** argv) {
     }
   }
   const unsigned hw = std::max(1u, std::thread::hardware_concurrency());
-  std::printf("cpu: %s, %u hardware threads, BLAS: OpenBLAS (cblas_sgemv)\n", cpu_name().c_str(), hw);
+  std::printf("cpu: %s, %u hardware threads, BLAS: %s (sgemv)\n", cpu_name().c_str(), hw, kernels::blas_name());
   std::printf("data=%s n=%zu dim=%zu queries=%zu k=%zu", data.c_str(), n, dim, queries, k);
   if (data == "clustered")
     std::printf(" clusters=%zu spread=%.3g decay=%.3g", mix.clusters, static_cast<double>(mix.spread),

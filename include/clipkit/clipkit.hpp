@@ -10,7 +10,4 @@
 #include "clipkit/similarity.hpp"
 #include "clipkit/tokenizer.hpp"
 #include "clipkit/utf8.hpp"
-
-namespace clipkit {
-const char* version();
-}
+#include "clipkit/version.hpp"

@@ -4,6 +4,8 @@
 #include <bit>
 #include <cstdio>
 #include <cstring>
+#include <map>
+#include <string_view>
 #include <unordered_map>
 
 #include "clipkit/error.hpp"
@@ -177,17 +179,21 @@ class Machine {
   void set_items(PickleValue* dict, const std::vector<PickleValue*>& kv) {
     if (!dict->is(Kind::dict)) fail(std::string("SETITEM(S) on a ") + to_string(dict->kind));
     if (kv.size() % 2 != 0) fail("SETITEMS with an odd number of stack items");
+    // Python dicts keep one value per key: the last one set, at the place the key was
+    // first inserted. An index per dict finds an existing string key in O(log n), so a
+    // hostile dict of n keys costs O(n log n), not O(n²). An ordered map rather than a
+    // hash map: the keys are the attacker's, and a fixed-seed hash can be flooded.
+    auto& index = dict_keys_[dict];
     for (size_t i = 0; i < kv.size(); i += 2) {
-      bool replaced = false;
-      if (kv[i]->is(Kind::string)) {  // Python dicts keep one value per key
-        for (auto& e : dict->entries) {
-          if (e.first->is(Kind::string) && e.first->text == kv[i]->text) {
-            e.second = kv[i + 1];
-            replaced = true;
-          }
+      if (kv[i]->is(Kind::string)) {
+        // The key's text lives in the arena, unchanged, for as long as the index does.
+        const auto [it, inserted] = index.try_emplace(kv[i]->text, dict->entries.size());
+        if (!inserted) {
+          dict->entries[it->second].second = kv[i + 1];
+          continue;
         }
       }
-      if (!replaced) dict->entries.emplace_back(kv[i], kv[i + 1]);
+      dict->entries.emplace_back(kv[i], kv[i + 1]);
     }
   }
   void append_items(PickleValue* list, const std::vector<PickleValue*>& items) {
@@ -203,6 +209,8 @@ class Machine {
   std::vector<PickleValue*> stack_;
   std::vector<size_t> marks_;
   std::unordered_map<uint64_t, PickleValue*> memo_;
+  // Per dict: string key -> its index in entries (set_items).
+  std::unordered_map<const PickleValue*, std::map<std::string_view, size_t>> dict_keys_;
 };
 
 PickleValue* Machine::run() {

@@ -1,15 +1,20 @@
 // clipkit::Clip — model + tokenizer + image transform.
 #include "clipkit/clip.hpp"
 
+#include <algorithm>
 #include <cstdlib>
+#include <filesystem>
 #include <future>
+#include <memory>
+#include <string>
+#include <vector>
 
-#include "clipkit/clipkit.hpp"
 #include "clipkit/error.hpp"
+#include "clipkit/image.hpp"
+#include "clipkit/model.hpp"
+#include "clipkit/tokenizer.hpp"
 
 namespace clipkit {
-
-const char* version() { return "0.1.0"; }
 
 namespace {
 

@@ -7,7 +7,7 @@
 #include "clipkit/error.hpp"
 #include "core/parallel.hpp"
 #include "io/checkpoint.hpp"
-#include "kernels/gemm.hpp"
+#include "kernels/blas.hpp"
 #include "kernels/linear.hpp"
 #include "model/towers.hpp"
 #include "model/weights.hpp"

@@ -1,11 +1,11 @@
 #include "search/exact.hpp"
 
 #include <algorithm>
-#include <cblas.h>
-#include <climits>
 #include <string>
 
 #include "clipkit/error.hpp"
+#include "kernels/blas.hpp"
+#include "kernels/reference.hpp"
 
 namespace clipkit::search {
 
@@ -23,23 +23,13 @@ void check_sizes(std::span<const float> vectors, size_t dim, std::span<const flo
 
 void inner_products(std::span<const float> vectors, size_t dim, std::span<const float> query, std::span<float> scores) {
   check_sizes(vectors, dim, query, scores);
-  // sgemv takes int sizes: go in chunks of rows so that a huge collection cannot overflow.
-  const size_t chunk = static_cast<size_t>(INT_MAX) / dim;
-  for (size_t begin = 0; begin < scores.size(); begin += chunk) {
-    const size_t rows = std::min(chunk, scores.size() - begin);
-    cblas_sgemv(CblasRowMajor, CblasNoTrans, static_cast<int>(rows), static_cast<int>(dim), 1.0f,
-                vectors.data() + begin * dim, static_cast<int>(dim), query.data(), 1, 0.0f, scores.data() + begin, 1);
-  }
+  kernels::matvec(vectors.data(), scores.size(), dim, query.data(), scores.data());
 }
 
 void inner_products_reference(std::span<const float> vectors, size_t dim, std::span<const float> query,
                               std::span<float> scores) {
   check_sizes(vectors, dim, query, scores);
-  for (size_t i = 0; i < scores.size(); ++i) {
-    double sum = 0;
-    for (size_t d = 0; d < dim; ++d) sum += static_cast<double>(vectors[i * dim + d]) * query[d];
-    scores[i] = static_cast<float>(sum);
-  }
+  kernels::matvec_reference(vectors.data(), scores.size(), dim, query.data(), scores.data());
 }
 
 std::vector<std::pair<float, size_t>> top_k(std::span<const float> scores, size_t k, std::optional<float> threshold,

@@ -3,7 +3,6 @@
 #include "clipkit/index.hpp"
 
 #include <algorithm>
-#include <cblas.h>
 #include <cmath>
 #include <fstream>
 #include <mutex>
@@ -13,6 +12,7 @@
 
 #include "clipkit/error.hpp"
 #include "clipkit/similarity.hpp"
+#include "kernels/blas.hpp"
 #include "search/content_hash.hpp"
 #include "search/exact.hpp"
 #include "search/hnsw.hpp"
@@ -309,10 +309,8 @@ std::vector<std::vector<SearchHit>> ImageIndex::duplicates(float threshold) cons
     const size_t rows = std::min(kBlock, n - begin);
     const size_t cols = n - begin;
     scores.assign(rows * cols, 0.0f);
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, static_cast<int>(rows), static_cast<int>(cols),
-                static_cast<int>(dim), 1.0f, snap->vectors.data() + begin * dim, static_cast<int>(dim),
-                snap->vectors.data() + begin * dim, static_cast<int>(dim), 0.0f, scores.data(),
-                static_cast<int>(cols));
+    const float* block = snap->vectors.data() + begin * dim;
+    kernels::matmul_nt(block, dim, block, dim, scores.data(), cols, rows, cols, dim);
     for (size_t r = 0; r < rows; ++r)
       for (size_t c = r + 1; c < cols; ++c) {
         const float s = scores[r * cols + c];

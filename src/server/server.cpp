@@ -10,8 +10,12 @@
 #include <thread>
 #include <unistd.h>
 
-#include "clipkit/clipkit.hpp"
+#include "clipkit/clip.hpp"
+#include "clipkit/error.hpp"
+#include "clipkit/image.hpp"
+#include "clipkit/index.hpp"
 #include "clipkit/similarity.hpp"
+#include "clipkit/version.hpp"
 #include "server/connections.hpp"
 #include "server/responses.hpp"
 #include "server/web_page.hpp"

@@ -131,6 +131,58 @@ TEST(Pickle, SelfReferenceDoesNotHang) {
   EXPECT_EQ(p.root().get("me"), &p.root());
 }
 
+// SETITEMS must not rescan the dict per key: a hostile pickle with many keys would take
+// quadratic time. These check the values (Python's dict semantics), not the time.
+// "k" + std::to_string(i), appended piecewise: GCC 12 warns falsely (-Wrestrict) on
+// "literal" + std::string&&.
+std::string numbered(const char* prefix, int i) { return std::string(prefix).append(std::to_string(i)); }
+
+TEST(Pickle, DictWithManyDistinctKeys) {
+  constexpr int kKeys = 200000;
+  PickleBuilder b;
+  b.proto().empty_dict();
+  for (int i = 0; i < kKeys; ++i) {
+    if (i % 1000 == 0) b.mark();  // pickle batches SETITEMS by 1000, as Python's does
+    b.str(numbered("key", i)).int4(i);
+    if (i % 1000 == 999) b.setitems();
+  }
+  const PickleData p = parse(b.stop());
+  const PickleValue& root = p.root();
+  ASSERT_EQ(root.kind, Kind::dict);
+  ASSERT_EQ(root.entries.size(), size_t{kKeys});
+  for (int i = 0; i < kKeys; ++i) {
+    const auto& [key, value] = root.entries[i];
+    ASSERT_EQ(key->text, numbered("key", i)) << "entry " << i;
+    ASSERT_EQ(value->integer, i) << "entry " << i;
+  }
+  EXPECT_EQ(root.get("key123456")->integer, 123456);
+}
+
+TEST(Pickle, RepeatedKeysLastValueWinsInFirstInsertionOrder) {
+  // 200,000 sets over 1,000 keys: the first half by SETITEMS, the second by SETITEM, and a
+  // DICT opcode with duplicates inside its own MARK.
+  constexpr int kSets = 200000, kKeys = 1000;
+  PickleBuilder b;
+  b.proto().mark().str("x").int1(1).int4(7).int1(1).str("x").int1(2).op('d');  // DICT
+  b.mark();
+  for (int i = 0; i < kSets / 2; ++i) b.str(numbered("k", i % kKeys)).int4(i);
+  b.setitems();
+  for (int i = kSets / 2; i < kSets; ++i) b.str(numbered("k", i % kKeys)).int4(i).op('s');
+  const PickleData p = parse(b.stop());
+  const PickleValue& root = p.root();
+  ASSERT_EQ(root.kind, Kind::dict);
+  // "x" once (last value 2), the int key 7 once, then k0 … k999 in first-insertion order.
+  ASSERT_EQ(root.entries.size(), size_t{2 + kKeys});
+  EXPECT_EQ(root.entries[0].first->text, "x");
+  EXPECT_EQ(root.entries[0].second->integer, 2);
+  EXPECT_EQ(root.entries[1].first->integer, 7);
+  for (int k = 0; k < kKeys; ++k) {
+    const auto& [key, value] = root.entries[2 + k];
+    ASSERT_EQ(key->text, numbered("k", k)) << "entry " << 2 + k;
+    ASSERT_EQ(value->integer, kSets - kKeys + k) << "key k" << k;  // the last set of k
+  }
+}
+
 TEST(Pickle, GlobalAllowlist) {
   EXPECT_TRUE(pickle_global_allowed("collections", "OrderedDict"));
   EXPECT_TRUE(pickle_global_allowed("torch._utils", "_rebuild_tensor_v2"));

@@ -1,12 +1,47 @@
 #include "kernels/ops.hpp"
 
 #include <cmath>
+#include <random>
 #include <vector>
 
 #include <gtest/gtest.h>
 
+#include "kernels/op_check.hpp"
+#include "kernels/reference.hpp"
+
 namespace clipkit::kernels {
 namespace {
+
+using testing::check_op;
+using testing::kTolerance;
+using testing::OpOutputs;
+using testing::OpShape;
+using testing::random_floats;
+
+TEST(LayerNorm, MatchesReference) {
+  check_op("layer_norm", {{"rows", 1, 9}, {"width", 1, 1100}}, kTolerance.layer_norm,
+           [](const OpShape& s, std::mt19937& rng) {
+             const size_t rows = s["rows"], width = s["width"];
+             auto x = random_floats(rows * width, rng, 2.0f);
+             for (size_t r = 0; r < rows; ++r)  // a common offset per row, as residual streams have
+               for (size_t i = 0; i < width; ++i) x[r * width + i] += static_cast<float>(r) - 4.0f;
+             auto gamma = random_floats(width, rng), beta = random_floats(width, rng);
+             OpOutputs result{std::vector<float>(rows * width), std::vector<float>(rows * width)};
+             layer_norm(x.data(), rows, width, gamma.data(), beta.data(), result.fast.data());
+             layer_norm_reference(x.data(), rows, width, gamma.data(), beta.data(), result.reference.data());
+             return result;
+           });
+}
+
+TEST(Softmax, MatchesReference) {
+  check_op("softmax", {{"n", 1, 2000}}, kTolerance.softmax, [](const OpShape& s, std::mt19937& rng) {
+    auto x = random_floats(s["n"], rng, 4.0f);
+    OpOutputs result{x, x};
+    softmax(result.fast.data(), x.size());
+    softmax_reference(result.reference.data(), x.size());
+    return result;
+  });
+}
 
 TEST(LayerNorm, NormalisesEachRow) {
   // Row [1,2,3,4]: mean 2.5, var 1.25 -> (x-2.5)/sqrt(1.25+1e-5).

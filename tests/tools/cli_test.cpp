@@ -48,6 +48,15 @@ Result clipkit(const std::vector<std::string>& args, const std::string& input = 
   return run(testing::binary_dir() / "clipkit", args, input);
 }
 
+// The version comes from CMake's project(clipkit VERSION …), through the generated
+// clipkit/version.hpp.
+TEST(Cli, VersionIsTheCMakeProjectVersion) {
+  auto r = clipkit({"--version"});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out, std::string(CLIPKIT_PROJECT_VERSION) + "\n");
+  EXPECT_EQ(r.err, "");
+}
+
 const fs::path kModelDir = "models/tiny_quickgelu";
 fs::path model_path() { return fixtures_dir() / kModelDir / "model.jit.pt"; }
 nlohmann::json expected() { return testing::read_json(fixtures_dir() / kModelDir / "expected.json"); }

@@ -1,0 +1,7 @@
+#include "clipkit/version.hpp"
+
+namespace clipkit {
+
+const char* version() { return CLIPKIT_VERSION; }
+
+}  // namespace clipkit
