@@ -50,7 +50,7 @@ class Budget {
     left_ -= bytes;
   }
 
-  static constexpr uint64_t kModuleVisitCost = 256;
+  static constexpr uint64_t kModuleVisitCost = 1024;
 
  private:
   static constexpr uint64_t kFactor = 8;
