@@ -44,8 +44,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     FUZZ_CHECK(row[kept + 1] == tok.eot_id());
     for (size_t i = kept + 2; i < row.size(); ++i) FUZZ_CHECK(row[i] == 0);
 
-    // Too long for a short context without truncation: an invalid_argument error.
-    clipkit::fuzz::run([&] {
+    // Too long for a short context without truncation: an invalid_argument error. (One
+    // input in four: each call cleans and encodes the text again.)
+    if (size > 0 && data[0] % 4 == 0) clipkit::fuzz::run([&] {
       const std::vector<int32_t> short_row = tok.tokenize(text, 8, false);
       FUZZ_CHECK(ids.size() <= 6 && short_row.size() == 8);
     });
