@@ -6,6 +6,7 @@
 
 #include "clipkit/error.hpp"
 #include "core/file.hpp"
+#include "core/json_excerpt.hpp"
 
 namespace clipkit::io {
 namespace {
@@ -32,7 +33,7 @@ int64_t int_or(const json& object, const char* key, int64_t fallback, const std:
   if (it->is_array() && !it->empty() && (*it)[0].is_number_integer()) {
     return (*it)[0].get<int64_t>();  // image_size given as [h, w]
   }
-  corrupt(file, std::string("\"") + key + "\" is " + it->dump() + ", expected an integer");
+  corrupt(file, std::string("\"") + key + "\" is " + core::json_excerpt(*it) + ", expected an integer");
 }
 
 // A dimension (width, layers, heads, sizes): `fallback` when absent, else an integer in

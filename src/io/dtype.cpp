@@ -1,5 +1,6 @@
 #include "io/dtype.hpp"
 
+#include <cpuid.h>
 #include <immintrin.h>
 
 #include <bit>
@@ -99,6 +100,20 @@ __attribute__((target("avx,f16c"))) void f16_to_f32_f16c(const uint8_t* src, siz
   for (; i < count; ++i) dst[i] = load_as_f32(DType::f16, src, i);
 }
 
+// CPUID and XGETBV read directly: clang 14's __builtin_cpu_supports does not know "f16c".
+// F16C's instructions are VEX-encoded, so the OS must also save the AVX state.
+bool cpu_has_f16c() {
+  static const bool has = [] {
+    unsigned eax = 0, ebx = 0, ecx = 0, edx = 0;
+    if (!__get_cpuid(1, &eax, &ebx, &ecx, &edx)) return false;
+    if (!(ecx & bit_F16C) || !(ecx & bit_AVX) || !(ecx & bit_OSXSAVE)) return false;
+    uint32_t xcr0_lo = 0, xcr0_hi = 0;
+    __asm__ volatile("xgetbv" : "=a"(xcr0_lo), "=d"(xcr0_hi) : "c"(0));
+    return (xcr0_lo & 0x6) == 0x6;  // SSE and AVX state enabled
+  }();
+  return has;
+}
+
 void f16_to_f32_portable(const uint8_t* src, size_t count, float* dst) {
   for (size_t i = 0; i < count; ++i) {
     uint16_t v;
@@ -124,7 +139,7 @@ void widen_to_f32(DType dtype, const uint8_t* src, size_t count, float* dst) {
       std::memcpy(dst, src, count * sizeof(float));
       return;
     case DType::f16:
-      if (__builtin_cpu_supports("f16c")) {
+      if (cpu_has_f16c()) {
         f16_to_f32_f16c(src, count, dst);
       } else {
         f16_to_f32_portable(src, count, dst);

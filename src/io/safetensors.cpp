@@ -6,6 +6,7 @@
 #include <optional>
 
 #include "clipkit/error.hpp"
+#include "core/json_excerpt.hpp"
 
 namespace clipkit::io {
 namespace {
@@ -74,13 +75,13 @@ std::vector<SafetensorsEntry> parse_safetensors(std::span<const uint8_t> bytes,
     }
     entry.dtype = *dtype;
     for (const auto& d : *shape_it) {
-      if (!d.is_number_unsigned()) fail(where + "shape " + shape_it->dump() + " has a non-count entry");
+      if (!d.is_number_unsigned()) fail(where + "shape has a non-count entry: " + core::json_excerpt(d));
       const uint64_t extent = d.get<uint64_t>();
       if (extent > static_cast<uint64_t>(INT64_MAX)) fail(where + "shape extent overflows");
       entry.shape.push_back(static_cast<int64_t>(extent));
     }
     for (const auto& o : *offsets_it) {
-      if (!o.is_number_unsigned()) fail(where + "data_offsets " + offsets_it->dump() + " are not counts");
+      if (!o.is_number_unsigned()) fail(where + "data_offsets are not counts: " + core::json_excerpt(o));
     }
     const uint64_t begin = (*offsets_it)[0].get<uint64_t>();
     const uint64_t end = (*offsets_it)[1].get<uint64_t>();

@@ -29,10 +29,41 @@ std::optional<DType> dtype_of_storage_name(std::string_view name) {
   return std::nullopt;
 }
 
+// What reading may cost, so that a small archive cannot make the reader walk or allocate
+// without bound: pickle memo references make a DAG, so a module referenced twice at each
+// level of a 64-deep tree is 2^64 walks, and one storage named by 10^5 tensors is 10^5
+// fp32 copies. Module visits, the names built and the fp32 bytes materialised all count
+// against 8 x the archive's size + 16 MiB (a real checkpoint needs at most 4 x: u8/bool
+// storages widened to fp32, or 2 x an fp16 file with tied weights).
+class Budget {
+ public:
+  Budget(uint64_t archive_bytes, const std::string& file)
+      : limit_(kFactor * archive_bytes + kSlack), left_(limit_), file_(file) {}
+
+  void spend(uint64_t bytes) {
+    if (bytes > left_) {
+      throw Error(ErrorCode::corrupt_data,
+                  file_ + ": the archive expands past " + std::to_string(limit_) +
+                      " bytes of tensors and names (8 x its size + 16 MiB): modules or storages "
+                      "shared by too many names");
+    }
+    left_ -= bytes;
+  }
+
+  static constexpr uint64_t kModuleVisitCost = 1024;
+
+ private:
+  static constexpr uint64_t kFactor = 8;
+  static constexpr uint64_t kSlack = uint64_t{16} << 20;
+  uint64_t limit_;
+  uint64_t left_;
+  const std::string& file_;
+};
+
 class Reader {
  public:
-  Reader(const ZipReader& zip, std::string root, const std::string& file)
-      : zip_(zip), root_(std::move(root)), file_(file) {}
+  Reader(const ZipReader& zip, std::string root, const std::string& file, Budget& budget)
+      : zip_(zip), root_(std::move(root)), file_(file), budget_(budget) {}
 
   // The rebuilt tensor if `v` is one (a _rebuild_tensor_v2 / _rebuild_parameter call).
   bool is_tensor(const PickleValue& v) const {
@@ -43,8 +74,11 @@ class Reader {
   }
 
   void add_tensor(const std::string& name, const PickleValue& v, TensorSet& out) {
+    budget_.spend(name.size());
     out.tensors[name] = rebuild(name, v, out, 0);
   }
+
+  Budget& budget() { return budget_; }
 
  private:
   [[noreturn]] void fail(const std::string& tensor, const std::string& what) const {
@@ -138,6 +172,7 @@ class Reader {
                      ", stride " + shape_string(stride) + ") reaches element " +
                      std::to_string(last) + " of a storage of " + std::to_string(storage_numel));
     }
+    budget_.spend(static_cast<uint64_t>(*numel) * sizeof(float));
     t.data.resize(static_cast<size_t>(*numel));
     bool contiguous = true;
     int64_t expected = 1;
@@ -149,15 +184,21 @@ class Reader {
       widen_to_f32(*dtype, storage.data() + static_cast<size_t>(offset) * dtype_size(*dtype),
                    t.data.size(), t.data.data());
     } else {
-      // Odometer over the view's indices, in row-major order.
+      // Odometer over the view's indices, in row-major order. A dimension of extent 1
+      // never moves, whatever its stride (which may be anything, even INT64_MAX: the
+      // bounds check above ignores it), so it steps by 0.
+      std::vector<int64_t> step(stride);
+      for (size_t d = 0; d < size.size(); ++d) {
+        if (size[d] == 1) step[d] = 0;
+      }
       std::vector<int64_t> index(size.size(), 0);
       int64_t position = offset;
       for (size_t n = 0; n < t.data.size(); ++n) {
         t.data[n] = load_as_f32(*dtype, storage.data(), static_cast<size_t>(position));
         for (size_t d = size.size(); d-- > 0;) {
-          position += stride[d];
+          position += step[d];
           if (++index[d] < size[d]) break;
-          position -= stride[d] * size[d];
+          position -= step[d] * size[d];
           index[d] = 0;
         }
       }
@@ -169,6 +210,7 @@ class Reader {
   const ZipReader& zip_;
   std::string root_;
   const std::string& file_;
+  Budget& budget_;
 };
 
 void walk_module(Reader& reader, const PickleValue& module, const std::string& prefix, int depth,
@@ -178,10 +220,12 @@ void walk_module(Reader& reader, const PickleValue& module, const std::string& p
                                              std::to_string(kMaxModuleDepth) + " at '" + prefix +
                                              "' (cyclic?)");
   }
+  reader.budget().spend(Budget::kModuleVisitCost);
   if (module.state == nullptr) return;
   if (!module.state->is(Kind::dict)) return;  // e.g. a custom __setstate__ tuple: no attributes
   for (const auto& [key, value] : module.state->entries) {
     if (!key->is(Kind::string)) continue;
+    reader.budget().spend(prefix.size() + key->text.size());
     const std::string name = prefix + key->text;
     if (reader.is_tensor(*value)) {
       reader.add_tensor(name, *value, out);
@@ -219,7 +263,8 @@ TorchZipContents read_torch_zip(std::span<const uint8_t> bytes, const std::strin
   }
   const std::vector<uint8_t> pickle_bytes = zip.read(*pickle_entry);
   const PickleData pickle = parse_pickle(pickle_bytes, display_name + ":" + pickle_entry->name);
-  Reader reader(zip, contents.root, display_name);
+  Budget budget(bytes.size(), display_name);
+  Reader reader(zip, contents.root, display_name, budget);
 
   const PickleValue* root = &pickle.root();
   if (root->is(Kind::object)) {

@@ -13,7 +13,9 @@
 // row-major fp32. Names are returned as stored (no canonical mapping here).
 // Errors: clipkit::Error naming the file and tensor: corrupt_data (not a zip,
 // truncated, malformed pickle, missing data entry, storage size != dtype × numel,
-// view outside its storage), unsupported (disallowed pickle global, legacy format).
+// view outside its storage; an archive whose shared modules or storages would expand past
+// 8 x its size + 16 MiB of names and fp32 data), unsupported (disallowed pickle global,
+// legacy format).
 #pragma once
 
 #include <cstdint>

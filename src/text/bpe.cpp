@@ -1,9 +1,11 @@
 // text/bpe.cpp — byte-level BPE as simple_tokenizer.bpe: repeatedly merge the
 // lowest-ranked adjacent pair (all its occurrences, left to right) until no
-// ranked pair remains.
+// ranked pair remains; in O(n log n) (bpe), beside the literal O(n^2) loop
+// (bpe_reference) it is tested against.
 #include "text/bpe.hpp"
 
 #include <limits>
+#include <queue>
 
 #include "clipkit/error.hpp"
 #include "text/unicode.hpp"
@@ -134,8 +136,10 @@ BpeModel BpeModel::from_vocab(std::unordered_map<std::string, int32_t> vocab, co
   return m;
 }
 
-std::vector<int32_t> BpeModel::bpe(const std::string& word) const {
-  // Split the byte-encoded word into UTF-8 symbols; the last one carries "</w>".
+namespace {
+
+// The byte-encoded word split into UTF-8 symbols; the last one carries "</w>".
+std::vector<std::string> initial_symbols(const std::string& word) {
   std::vector<std::string> symbols;
   for (size_t i = 0; i < word.size();) {
     size_t len = 1;
@@ -146,9 +150,30 @@ std::vector<int32_t> BpeModel::bpe(const std::string& word) const {
     symbols.push_back(word.substr(i, len));
     i += len;
   }
-  if (symbols.empty()) return {};
-  symbols.back() += kEndOfWord;
+  if (!symbols.empty()) symbols.back() += kEndOfWord;
+  return symbols;
+}
 
+}  // namespace
+
+std::vector<int32_t> BpeModel::ids_of(const std::vector<std::string>& symbols) const {
+  std::vector<int32_t> ids;
+  ids.reserve(symbols.size());
+  for (const std::string& s : symbols) {
+    auto it = token_to_id_.find(s);
+    if (it == token_to_id_.end()) {
+      throw Error(ErrorCode::corrupt_data, "BPE vocabulary has no token '" + s + "'");
+    }
+    ids.push_back(it->second);
+  }
+  return ids;
+}
+
+// simple_tokenizer.bpe literally: find the lowest-ranked adjacent pair, merge all its
+// occurrences left to right, repeat. O(n) pair lookups per merge round, O(n^2) for a
+// word of n symbols: the reference for bpe() below.
+std::vector<int32_t> BpeModel::bpe_reference(const std::string& word) const {
+  std::vector<std::string> symbols = initial_symbols(word);
   std::string key;
   while (symbols.size() > 1) {
     int32_t best_rank = std::numeric_limits<int32_t>::max();
@@ -177,17 +202,88 @@ std::vector<int32_t> BpeModel::bpe(const std::string& word) const {
     }
     symbols = std::move(merged);
   }
+  return ids_of(symbols);
+}
 
-  std::vector<int32_t> ids;
-  ids.reserve(symbols.size());
-  for (const std::string& s : symbols) {
-    auto it = token_to_id_.find(s);
-    if (it == token_to_id_.end()) {
-      throw Error(ErrorCode::corrupt_data, "BPE vocabulary has no token '" + s + "'");
-    }
-    ids.push_back(it->second);
+// The same merges in O(n log n): the symbols form a linked list (a merge keeps the left
+// node), and every adjacent pair with a rank waits in a min-heap ordered by (rank, left
+// position). A round takes every entry of the lowest rank at once — all occurrences of
+// that one pair, in position order — and merges those still intact (an occurrence
+// whose left symbol was just merged away is skipped, as the reference skips it), then
+// queues the pairs the merges created. Entries remember the versions of their two
+// nodes; one whose node changed since is stale and dropped. A merge never re-creates the
+// pair it merged (first+second equals neither), so a round never feeds itself.
+std::vector<int32_t> BpeModel::bpe(const std::string& word) const {
+  std::vector<std::string> symbols = initial_symbols(word);
+  const size_t n = symbols.size();
+  if (n < 2) return ids_of(symbols);
+  constexpr size_t kNone = std::numeric_limits<size_t>::max();
+  std::vector<size_t> prev(n), next(n);
+  std::vector<uint32_t> version(n, 0);
+  std::vector<bool> alive(n, true);
+  for (size_t i = 0; i < n; ++i) {
+    prev[i] = i == 0 ? kNone : i - 1;
+    next[i] = i + 1 == n ? kNone : i + 1;
   }
-  return ids;
+  struct Candidate {
+    int32_t rank;
+    size_t left, right;
+    uint32_t left_version, right_version;
+  };
+  const auto later = [](const Candidate& a, const Candidate& b) {
+    return a.rank != b.rank ? a.rank > b.rank : a.left > b.left;
+  };
+  std::priority_queue<Candidate, std::vector<Candidate>, decltype(later)> heap(later);
+  std::string key;
+  const auto queue_pair = [&](size_t left) {
+    const size_t right = next[left];
+    if (right == kNone) return;
+    key.assign(symbols[left]).append(" ").append(symbols[right]);
+    const auto it = ranks_.find(key);
+    if (it != ranks_.end()) heap.push({it->second, left, right, version[left], version[right]});
+  };
+  const auto intact = [&](const Candidate& c) {
+    return alive[c.left] && alive[c.right] && next[c.left] == c.right && version[c.left] == c.left_version &&
+           version[c.right] == c.right_version;
+  };
+  for (size_t i = 0; i + 1 < n; ++i) queue_pair(i);
+
+  std::vector<Candidate> round;
+  std::vector<size_t> merged;
+  while (!heap.empty()) {
+    const int32_t rank = heap.top().rank;
+    round.clear();
+    while (!heap.empty() && heap.top().rank == rank) {
+      round.push_back(heap.top());
+      heap.pop();
+    }
+    merged.clear();
+    for (const Candidate& c : round) {
+      if (!intact(c)) continue;
+      symbols[c.left] += symbols[c.right];
+      ++version[c.left];
+      alive[c.right] = false;
+      next[c.left] = next[c.right];
+      if (next[c.right] != kNone) prev[next[c.right]] = c.left;
+      merged.push_back(c.left);
+    }
+    for (size_t left : merged) {
+      if (!alive[left]) continue;
+      if (prev[left] != kNone) queue_pair(prev[left]);
+      queue_pair(left);
+    }
+  }
+  std::vector<std::string> result;
+  for (size_t i = 0; i != kNone; i = next[i]) result.push_back(std::move(symbols[i]));
+  return ids_of(result);
+}
+
+std::vector<int32_t> BpeModel::encode_word_reference(std::string_view raw_bytes) const {
+  if (raw_bytes == kSot) return {sot_id_};
+  if (raw_bytes == kEot) return {eot_id_};
+  std::string word;
+  for (char c : raw_bytes) word += byte_symbols()[static_cast<uint8_t>(c)];
+  return bpe_reference(word);
 }
 
 std::vector<int32_t> BpeModel::encode_word(std::string_view raw_bytes) const {

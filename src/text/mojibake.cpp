@@ -4,6 +4,8 @@
 // all these expressions need.
 #include "text/mojibake.hpp"
 
+#include <algorithm>
+
 #include <array>
 #include <bitset>
 #include <optional>
@@ -48,6 +50,8 @@ constexpr std::u32string_view kBox =
     U"\u2502\u250C\u2510\u2518\u251C\u2524\u252C\u253C\u2550-\u256C\u2580\u2584\u2588\u258C\u2590\u2591"
     U"\u2592\u2593";
 
+// A set of code points. Ranges are kept sorted and merged, with a bitmap for ASCII: the
+// badness patterns test every character of a text against dozens of classes.
 class CharClass {
  public:
   CharClass() = default;
@@ -59,27 +63,40 @@ class CharClass {
   void add(std::u32string_view spec) {
     for (size_t i = 0; i < spec.size(); ++i) {
       if (i + 2 < spec.size() && spec[i + 1] == U'-') {
-        ranges_.push_back({spec[i], spec[i + 2]});
+        add_range(spec[i], spec[i + 2]);
         i += 2;
       } else {
-        ranges_.push_back({spec[i], spec[i]});
+        add_range(spec[i], spec[i]);
       }
     }
   }
-  void add_range(char32_t lo, char32_t hi) { ranges_.push_back({lo, hi}); }
-  bool contains(char32_t c) const {
-    bool in = false;
+  void add_range(char32_t lo, char32_t hi) {
+    if (lo > hi) return;
+    for (char32_t c = lo; c <= hi && c < 128; ++c) ascii_[c / 64] |= uint64_t{1} << (c % 64);
+    ranges_.push_back({lo, hi});
+    std::sort(ranges_.begin(), ranges_.end());
+    std::vector<std::pair<char32_t, char32_t>> merged;
     for (const auto& r : ranges_) {
-      if (c >= r.first && c <= r.second) {
-        in = true;
-        break;
+      if (!merged.empty() && r.first <= merged.back().second + 1) {
+        merged.back().second = std::max(merged.back().second, r.second);
+      } else {
+        merged.push_back(r);
       }
     }
+    ranges_ = std::move(merged);
+  }
+  bool contains(char32_t c) const {
+    if (c < 128) return ((ascii_[c / 64] >> (c % 64)) & 1) != negate_;
+    // The last range starting at or before c.
+    auto it = std::upper_bound(ranges_.begin(), ranges_.end(), c,
+                               [](char32_t x, const std::pair<char32_t, char32_t>& r) { return x < r.first; });
+    const bool in = it != ranges_.begin() && c <= std::prev(it)->second;
     return in != negate_;
   }
 
  private:
-  std::vector<std::pair<char32_t, char32_t>> ranges_;
+  std::vector<std::pair<char32_t, char32_t>> ranges_;  // sorted, disjoint, not adjacent
+  uint64_t ascii_[2] = {0, 0};
   bool negate_ = false;
 };
 

@@ -10,6 +10,7 @@
 
 #include "clipkit/error.hpp"
 #include "core/file.hpp"
+#include "core/json_excerpt.hpp"
 
 namespace clipkit::text {
 namespace fs = std::filesystem;
@@ -83,7 +84,8 @@ BpeModel load_hf(const fs::path& vocab_json, const fs::path& merges_txt) {
     if (!it.value().is_number_integer() || it.value().get<int64_t>() < 0 ||
         it.value().get<int64_t>() > std::numeric_limits<int32_t>::max()) {
       throw Error(ErrorCode::corrupt_data,
-                  vocab_json.string() + ": token '" + it.key() + "' has id " + it.value().dump() +
+                  vocab_json.string() + ": token " + core::json_excerpt(it.key()) + " has id " +
+                      core::json_excerpt(it.value()) +
                       ", expected a non-negative integer");
     }
     vocab.emplace(it.key(), static_cast<int32_t>(it.value().get<int64_t>()));

@@ -65,6 +65,11 @@ TEST(ConfigFile, MalformedFields) {
   expect_error(
       [] { parse_hf_config(json::parse(R"({"vision_config": {"hidden_size": "wide"}})"), "c.json"); },
       ErrorCode::corrupt_data, {"hidden_size", "expected an integer"});
+  // Issue 15: the message dumped the value, recursing once per level (stack overflow).
+  const std::string deep = std::string(200000, '[') + std::string(200000, ']');
+  expect_error(
+      [&] { parse_hf_config(json::parse(R"({"vision_config": {"hidden_size": [)" + deep + "]}}"), "c.json"); },
+      ErrorCode::corrupt_data, {"\"hidden_size\" is an array of 1 entries", "expected an integer"});
   expect_error(
       [] {
         parse_hf_config(json::parse(R"({"text_config": {"hidden_act": "gelu"},

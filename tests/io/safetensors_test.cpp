@@ -108,6 +108,12 @@ TEST(Safetensors, CorruptInputTable) {
   cases.push_back({"negative extent",
                    one_tensor(R"({"dtype":"F32","shape":[-2],"data_offsets":[0,8]})", 8),
                    ErrorCode::corrupt_data, {"tensor 'w'", "non-count"}});
+  // Issue 15: the error message dumped the shape, recursing once per level (stack overflow).
+  cases.push_back({"shape nested 200000 deep",
+                   one_tensor(R"({"dtype":"F32","shape":[)" + std::string(200000, '[') + std::string(200000, ']') +
+                                  R"(],"data_offsets":[0,8]})",
+                              8),
+                   ErrorCode::corrupt_data, {"tensor 'w'", "non-count entry: an array of 1 entries"}});
   cases.push_back({"missing data_offsets", one_tensor(R"({"dtype":"F32","shape":[2]})", 8),
                    ErrorCode::corrupt_data, {"data_offsets"}});
   cases.push_back({"bad header JSON", make_safetensors(R"({"w": {"dtype": )", {}),

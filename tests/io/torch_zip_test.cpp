@@ -206,6 +206,73 @@ TEST(TorchZip, CorruptInputTable) {
   }
 }
 
+// Found while writing fuzz/fuzz_torch_zip (issue 15). Pickle memo references make the module tree a
+// DAG: one submodule shared by two attributes at each of 40 levels is 2^40 walks from a
+// 2 KB file. The reader's budget (8 x the archive + 16 MiB of names, visits and fp32
+// data) stops it at once.
+TEST(TorchZip, SubmoduleSharedAtEveryLevelStopsAtTheBudgetNotAfter2To40Walks) {
+  PickleBuilder p;
+  p.proto();
+  auto module_object = [&] { p.global("__torch__.m", "M").empty_tuple().op(0x81); };  // NEWOBJ
+  module_object();
+  p.empty_dict().op('b').op('q').op(0).op('0');  // BUILD with no attributes; memo 0; POP
+  for (uint8_t level = 1; level <= 40; ++level) {
+    module_object();
+    p.empty_dict().mark().str("a").op('h').op(level - 1).str("b").op('h').op(level - 1).setitems();
+    p.op('b').op('q').op(level);
+    if (level < 40) p.op('0');  // only the top module stays on the stack
+  }
+  p.stop();
+  const std::vector<uint8_t> bytes = make_zip({{"archive/data.pkl", p.bytes}});
+  ASSERT_LT(bytes.size(), 2000u);
+  expect_error([&] { read_torch_zip(bytes, "dag.pt"); }, ErrorCode::corrupt_data,
+               {"dag.pt", "expands past", "shared by too many names"});
+}
+
+// A state dict of ByteStorage-backed tensors that all name one storage of `numel` bytes,
+// `names` times (memo references): each name is another fp32 copy.
+std::vector<uint8_t> shared_storage_archive(int32_t numel, int names) {
+  PickleBuilder p;
+  p.proto().ordered_dict().mark().str("t0");
+  p.global("torch._utils", "_rebuild_tensor_v2").mark();
+  p.mark().str("storage").global("torch", "ByteStorage").str("0").str("cpu").int4(numel).tuple().op('Q');
+  p.int1(0).mark().int4(numel).tuple().mark().int1(1).tuple().op(0x89).ordered_dict();
+  p.tuple().reduce().op('q').op(1);
+  for (int i = 1; i < names; ++i) p.str("t" + std::to_string(i)).op('h').op(1);
+  p.setitems().stop();
+  return archive(p, std::vector<uint8_t>(static_cast<size_t>(numel), 7));
+}
+
+// Found while writing fuzz/fuzz_torch_zip (issue 15): one storage named by many tensors made the
+// reader allocate names x storage in fp32 from a file of one storage.
+TEST(TorchZip, OneStorageNamedByManyTensorsStopsAtTheBudget) {
+  // Tied weights (a few names over one storage) still load.
+  const TorchZipContents tied = read_torch_zip(shared_storage_archive(1000, 3), "tied.pt");
+  ASSERT_EQ(tied.tensors.tensors.size(), 3u);
+  EXPECT_EQ(tied.tensors.tensors.at("t2").data, std::vector<float>(1000, 7.0f));
+  // 256 KiB of u8 named 100 times: 100 MiB of fp32 from a 256 KiB file.
+  expect_error([&] { read_torch_zip(shared_storage_archive(256 << 10, 100), "many.pt"); },
+               ErrorCode::corrupt_data, {"many.pt", "expands past"});
+}
+
+// Found while writing fuzz/fuzz_torch_zip (issue 15), a UBSan report: a dimension of extent 1 may carry
+// any stride (the bounds check rightly ignores it), and the strided copy added that
+// stride anyway: signed overflow for stride INT64_MAX. Values must be those of the view.
+TEST(TorchZip, ExtentOneDimensionWithHugeStride) {
+  PickleBuilder p;
+  p.proto().ordered_dict().mark().str("w");
+  p.global("torch._utils", "_rebuild_tensor_v2").mark();
+  p.mark().str("storage").global("torch", "FloatStorage").str("0").str("cpu").int1(6).tuple().op('Q');
+  p.int1(1).ints_tuple({2, 1});
+  p.mark().int1(2).op(0x8a).op(8);  // LONG1: INT64_MAX
+  clipkit::testing::put_le(p.bytes, static_cast<uint64_t>(INT64_MAX), 8);
+  p.tuple().op(0x89).ordered_dict().tuple().reduce();
+  p.setitems().stop();
+  const TorchZipContents c = read_torch_zip(archive(p, f32_bytes(kSix)), "s.pt");
+  EXPECT_EQ(c.tensors.tensors.at("w").shape, (std::vector<int64_t>{2, 1}));
+  EXPECT_EQ(c.tensors.tensors.at("w").data, (std::vector<float>{1, 3}));
+}
+
 // Random byte damage to the pickle and the central directory: every outcome is a
 // clean load or a clipkit::Error, never a crash or another exception (fixed seed).
 TEST(TorchZip, RandomDamageGivesErrorsNotCrashes) {

@@ -155,6 +155,16 @@ TEST(VocabFile, MissingFiles) {
   expect_error([&] { Tokenizer::from_file(dir.path() / "vocab.json"); }, ErrorCode::not_found, "merges.txt");
 }
 
+// Issue 15: the message dumped the id, recursing once per level (stack overflow).
+TEST(VocabFile, DeeplyNestedIdIsAnError) {
+  TempDir dir;
+  write_text(dir.path() / "vocab.json",
+             R"({"a": 0, "b": [)" + std::string(200000, '[') + std::string(200000, ']') + "]}");
+  write_text(dir.path() / "merges.txt", "#version: 0.2\na b\n");
+  expect_error([&] { Tokenizer::from_file(dir.path() / "vocab.json"); }, ErrorCode::corrupt_data,
+               "token \"b\" has id an array of 1 entries");
+}
+
 TEST(VocabFile, CorruptGzip) {
   TempDir dir;
   std::string text = "header\n";

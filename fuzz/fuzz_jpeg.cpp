@@ -1,0 +1,7 @@
+// fuzz/fuzz_jpeg.cpp — image::decode_jpeg on arbitrary bytes (see fuzz_image.hpp for what
+// is checked after a successful decode).
+#include "fuzz_image.hpp"
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  return clipkit::fuzz::decode_and_use(data, size, clipkit::image::decode_jpeg, "fuzz.jpeg");
+}

@@ -1,0 +1,7 @@
+// fuzz/fuzz_png.cpp — image::decode_png on arbitrary bytes (see fuzz_image.hpp for what
+// is checked after a successful decode).
+#include "fuzz_image.hpp"
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  return clipkit::fuzz::decode_and_use(data, size, clipkit::image::decode_png, "fuzz.png");
+}
