@@ -15,6 +15,7 @@
 #include "clipkit/image.hpp"
 #include "clipkit/index.hpp"
 #include "clipkit/similarity.hpp"
+#include "clipkit/utf8.hpp"
 #include "clipkit/version.hpp"
 #include "server/connections.hpp"
 #include "server/responses.hpp"
