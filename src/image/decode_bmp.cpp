@@ -8,11 +8,13 @@
 #include <algorithm>
 
 #include "clipkit/error.hpp"
-#include "image/byte_reader.hpp"
+#include "core/byte_reader.hpp"
 #include "image/decoders.hpp"
 
 namespace clipkit::image {
 namespace {
+
+using core::ByteReader;
 
 constexpr uint32_t kRaw = 0;
 constexpr uint32_t kRle8 = 1;
@@ -82,7 +84,7 @@ std::vector<uint8_t> expand_rle(const ByteReader& r, uint64_t at, bool rle4, int
     } else {  // absolute run of `value` pixels
       const uint64_t wanted = rle4 ? value / 2 : value;
       const uint64_t present = std::min<uint64_t>(wanted, r.remaining(at));
-      const uint8_t* run = present ? r.data_at(at, present, "RLE run") : nullptr;
+      const uint8_t* run = present ? r.bytes_at(at, present, "RLE run").data() : nullptr;
       for (uint64_t i = 0; i < present; ++i) {
         if (rle4) {
           append(run[i] >> 4, 1);
@@ -111,8 +113,8 @@ DecodedImage decode_bmp(std::span<const uint8_t> bytes, const std::string& name,
                         const DecodeOptions& options) {
   const ByteReader r(bytes, name);
   r.require(0, 18, "BMP header");
-  uint64_t offset = r.u32_at(10);
-  const uint32_t header_size = r.u32_at(14);
+  uint64_t offset = r.u32le_at(10);
+  const uint32_t header_size = r.u32le_at(14);
   r.require(14, header_size, "BMP info header");
 
   int64_t width = 0, height = 0;
@@ -121,24 +123,24 @@ DecodedImage decode_bmp(std::span<const uint8_t> bytes, const std::string& name,
   uint32_t masks[4] = {0xFF0000, 0xFF00, 0xFF, 0};
   uint64_t after_header = 14 + uint64_t{header_size};
   if (header_size == 12) {  // OS/2 1.x
-    width = r.u16_at(18);
-    height = r.u16_at(20);
-    bits = r.u16_at(24);
+    width = r.u16le_at(18);
+    height = r.u16le_at(20);
+    bits = r.u16le_at(24);
     palette_entry = 3;
   } else if (header_size == 40 || header_size == 52 || header_size == 56 ||
              header_size == 64 || header_size == 108 || header_size == 124) {
-    width = static_cast<int32_t>(r.u32_at(18));
-    const auto raw_height = static_cast<int32_t>(r.u32_at(22));
+    width = static_cast<int32_t>(r.u32le_at(18));
+    const auto raw_height = static_cast<int32_t>(r.u32le_at(22));
     top_down = raw_height < 0;
     height = top_down ? -int64_t{raw_height} : int64_t{raw_height};
-    bits = r.u16_at(28);
-    compression = r.u32_at(30);
-    colors = r.u32_at(46);
+    bits = r.u16le_at(28);
+    compression = r.u32le_at(30);
+    colors = r.u32le_at(46);
     if (compression == kBitfields) {
       if (header_size >= 52) {
-        for (int i = 0; i < 4; ++i) masks[i] = header_size >= 56 || i < 3 ? r.u32_at(54 + 4 * i) : 0;
+        for (int i = 0; i < 4; ++i) masks[i] = header_size >= 56 || i < 3 ? r.u32le_at(54 + 4 * i) : 0;
       } else {  // masks follow a 40-byte header; the fourth is not an alpha mask
-        for (int i = 0; i < 3; ++i) masks[i] = r.u32_at(after_header + 4 * i);
+        for (int i = 0; i < 3; ++i) masks[i] = r.u32le_at(after_header + 4 * i);
         masks[3] = 0;
         after_header += 12;
       }
@@ -185,7 +187,7 @@ DecodedImage decode_bmp(std::span<const uint8_t> bytes, const std::string& name,
     const uint64_t palette_bytes =
         std::min<uint64_t>(uint64_t{colors} * palette_entry, r.remaining(after_header));
     const uint64_t entries = palette_bytes / palette_entry;
-    const uint8_t* pal = palette_bytes ? r.data_at(after_header, palette_bytes, "BMP palette")
+    const uint8_t* pal = palette_bytes ? r.bytes_at(after_header, palette_bytes, "BMP palette").data()
                                        : nullptr;
     bool gray_ramp = true;
     for (uint32_t i = 0; i < colors && gray_ramp; ++i) {
@@ -266,7 +268,7 @@ DecodedImage decode_bmp(std::span<const uint8_t> bytes, const std::string& name,
   // The padding of the last row in the file may be missing (Pillow does not read it).
   const uint64_t last_row = (uint64_t(width) * bits + 7) >> 3;
   const uint8_t* data =
-      r.data_at(offset, stride * uint64_t(height - 1) + last_row, "BMP pixel data");
+      r.bytes_at(offset, stride * uint64_t(height - 1) + last_row, "BMP pixel data").data();
   const int c = channels(image.mode);
   image.pixels.resize(static_cast<size_t>(width) * height * c);
   const int bytes_per_pixel = static_cast<int>(bits / 8);

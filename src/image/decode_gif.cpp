@@ -19,11 +19,13 @@
 #include <cstring>
 
 #include "clipkit/error.hpp"
-#include "image/byte_reader.hpp"
+#include "core/byte_reader.hpp"
 #include "image/decoders.hpp"
 
 namespace clipkit::image {
 namespace {
+
+using core::ByteReader;
 
 constexpr int kMaxCodeBits = 12;
 constexpr int kTableSize = 1 << kMaxCodeBits;
@@ -45,7 +47,7 @@ SubBlock read_sub_block(const ByteReader& r, uint64_t& at) {
   }
   const uint64_t declared = r.u8_at(at++);
   const uint64_t size = std::min(declared, r.remaining(at));
-  SubBlock block{true, size ? r.data_at(at, size, "GIF sub-block") : nullptr, size};
+  SubBlock block{true, size ? r.bytes_at(at, size, "GIF sub-block").data() : nullptr, size};
   at += size;
   return block;
 }
@@ -225,14 +227,14 @@ DecodedImage decode_gif(std::span<const uint8_t> bytes, const std::string& name,
                         const DecodeOptions& options) {
   const ByteReader r(bytes, name);
   r.require(0, 13, "GIF header");
-  const int64_t screen_width = r.u16_at(6), screen_height = r.u16_at(8);
+  const int64_t screen_width = r.u16le_at(6), screen_height = r.u16le_at(8);
   const uint8_t screen_flags = r.u8_at(10);
   uint64_t at = 13;
   const uint8_t* table = nullptr;  // the colour table that applies to the first frame
   int table_size = 0;
   if (screen_flags & 0x80) {
     table_size = 2 << (screen_flags & 7);
-    table = r.data_at(at, 3 * uint64_t(table_size), "GIF global colour table");
+    table = r.bytes_at(at, 3 * uint64_t(table_size), "GIF global colour table").data();
     at += 3 * uint64_t(table_size);
   }
 
@@ -282,13 +284,13 @@ DecodedImage decode_gif(std::span<const uint8_t> bytes, const std::string& name,
   }
 
   r.require(at, 9, "GIF image descriptor");
-  const int64_t left = r.u16_at(at), top = r.u16_at(at + 2);
-  int64_t width = r.u16_at(at + 4), height = r.u16_at(at + 6);
+  const int64_t left = r.u16le_at(at), top = r.u16le_at(at + 2);
+  int64_t width = r.u16le_at(at + 4), height = r.u16le_at(at + 6);
   const uint8_t flags = r.u8_at(at + 8);
   at += 9;
   if (flags & 0x80) {
     table_size = 2 << (flags & 7);
-    table = r.data_at(at, 3 * uint64_t(table_size), "GIF local colour table");
+    table = r.bytes_at(at, 3 * uint64_t(table_size), "GIF local colour table").data();
     at += 3 * uint64_t(table_size);
   }
   const int min_code_bits = r.u8_at(at++);

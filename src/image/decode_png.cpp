@@ -27,11 +27,13 @@
 #include <png.h>
 
 #include "clipkit/error.hpp"
-#include "image/byte_reader.hpp"
+#include "core/byte_reader.hpp"
 #include "image/decoders.hpp"
 
 namespace clipkit::image {
 namespace {
+
+using core::ByteReader;
 
 struct PngSource {
   std::span<const uint8_t> bytes;
@@ -66,7 +68,7 @@ uint64_t walk_chunks(const ByteReader& r) {
   uint64_t idat_bytes = 0;
   for (uint64_t at = 8; r.remaining(at) >= 12;) {
     const uint64_t length = r.u32be_at(at);
-    std::string type(reinterpret_cast<const char*>(r.data_at(at + 4, 4, "PNG chunk type")), 4);
+    std::string type(reinterpret_cast<const char*>(r.bytes_at(at + 4, 4, "PNG chunk type").data()), 4);
     for (char& c : type) {
       if (!std::isalpha(static_cast<unsigned char>(c))) c = '?';
     }

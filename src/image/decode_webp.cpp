@@ -16,25 +16,27 @@
 #include <webp/demux.h>
 
 #include "clipkit/error.hpp"
+#include "core/byte_reader.hpp"
 #include "image/decoders.hpp"
 
 namespace clipkit::image {
 namespace {
 
-uint32_t le32(const uint8_t* p) {
-  return uint32_t{p[0]} | uint32_t{p[1]} << 8 | uint32_t{p[2]} << 16 | uint32_t{p[3]} << 24;
-}
-
-// Walks the RIFF chunks (bounds-checked) and copies the payload of "EXIF", if any.
-std::vector<uint8_t> find_exif_chunk(std::span<const uint8_t> bytes) {
-  if (bytes.size() < 12) return {};
-  const size_t riff_end = std::min<size_t>(bytes.size(), size_t{le32(&bytes[4])} + 8);
-  size_t at = 12;
+// Walks the RIFF chunks (bounds-checked) and copies the payload of "EXIF", if any. A
+// malformed chunk list ends the walk: libwebp has already accepted the image, and EXIF is
+// optional.
+std::vector<uint8_t> find_exif_chunk(std::span<const uint8_t> bytes, const std::string& name) {
+  const core::ByteReader r(bytes, name);
+  if (!r.has(0, 12)) return {};
+  const uint64_t riff_end = std::min<uint64_t>(r.size(), uint64_t{r.u32le_at(4)} + 8);
+  uint64_t at = 12;
   while (at + 8 <= riff_end) {
-    const uint32_t size = le32(&bytes[at + 4]);
+    const uint64_t size = r.u32le_at(at + 4);
     if (size > riff_end - at - 8) break;
-    if (std::memcmp(&bytes[at], "EXIF", 4) == 0) {
-      return {bytes.begin() + at + 8, bytes.begin() + at + 8 + size};
+    const auto fourcc = r.bytes_at(at, 4, "WebP chunk type");
+    if (std::memcmp(fourcc.data(), "EXIF", 4) == 0) {
+      const auto payload = r.bytes_at(at + 8, size, "WebP EXIF chunk");
+      return {payload.begin(), payload.end()};
     }
     at += 8 + size + (size & 1);
   }
@@ -102,7 +104,7 @@ DecodedImage decode_webp(std::span<const uint8_t> bytes, const std::string& name
   image.mode = features.has_alpha ? PixelMode::rgba : PixelMode::rgb;
   if (features.has_animation) {
     decode_first_frame(bytes, name, image);
-    result.exif = find_exif_chunk(bytes);
+    result.exif = find_exif_chunk(bytes, name);
     return result;
   }
   const int c = channels(image.mode);
@@ -115,7 +117,7 @@ DecodedImage decode_webp(std::span<const uint8_t> bytes, const std::string& name
           : WebPDecodeRGBInto(bytes.data(), bytes.size(), image.pixels.data(),
                               image.pixels.size(), static_cast<int>(stride));
   if (ok == nullptr) throw Error(ErrorCode::corrupt_data, name + ": corrupt or truncated WebP");
-  result.exif = find_exif_chunk(bytes);
+  result.exif = find_exif_chunk(bytes, name);
   return result;
 }
 

@@ -4,60 +4,39 @@
 
 #include <cstring>
 
+#include "core/byte_reader.hpp"
+
 namespace clipkit::image {
-namespace {
-
-class TiffReader {
- public:
-  TiffReader(std::span<const uint8_t> bytes, bool big_endian)
-      : bytes_(bytes), big_endian_(big_endian) {}
-  bool u16(size_t at, uint32_t* out) const {
-    if (at > bytes_.size() || bytes_.size() - at < 2) return false;
-    const uint32_t a = bytes_[at], b = bytes_[at + 1];
-    *out = big_endian_ ? (a << 8 | b) : (b << 8 | a);
-    return true;
-  }
-  bool u32(size_t at, uint32_t* out) const {
-    uint32_t hi = 0, lo = 0;
-    if (!u16(at, big_endian_ ? &hi : &lo) || !u16(at + 2, big_endian_ ? &lo : &hi)) return false;
-    *out = hi << 16 | lo;
-    return true;
-  }
-
- private:
-  std::span<const uint8_t> bytes_;
-  bool big_endian_;
-};
-
-}  // namespace
 
 int exif_orientation(std::span<const uint8_t> exif) {
   if (exif.size() >= 6 && std::memcmp(exif.data(), "Exif\0\0", 6) == 0) exif = exif.subspan(6);
-  if (exif.size() < 8) return 0;
-  bool big_endian;
-  if (exif[0] == 'I' && exif[1] == 'I') {
-    big_endian = false;
-  } else if (exif[0] == 'M' && exif[1] == 'M') {
-    big_endian = true;
+  // Orientation is optional: anything malformed means "none" (0), never an error, so
+  // every read is checked with has() first.
+  const core::ByteReader r(exif, "EXIF");
+  if (!r.has(0, 8)) return 0;
+  core::Endian endian;
+  if (r.u8_at(0) == 'I' && r.u8_at(1) == 'I') {
+    endian = core::Endian::little;
+  } else if (r.u8_at(0) == 'M' && r.u8_at(1) == 'M') {
+    endian = core::Endian::big;
   } else {
     return 0;
   }
-  const TiffReader r(exif, big_endian);
-  uint32_t magic = 0, ifd = 0, count = 0;
-  if (!r.u16(2, &magic) || magic != 42 || !r.u32(4, &ifd) || !r.u16(ifd, &count)) return 0;
-  for (uint32_t i = 0; i < count; ++i) {
-    const size_t entry = static_cast<size_t>(ifd) + 2 + static_cast<size_t>(i) * 12;
-    uint32_t tag = 0, type = 0, n = 0, value = 0;
-    if (!r.u16(entry, &tag) || !r.u16(entry + 2, &type) || !r.u32(entry + 4, &n)) return 0;
+  if (r.uint_n_at(2, 2, endian) != 42) return 0;
+  const uint64_t ifd = r.uint_n_at(4, 4, endian);
+  if (!r.has(ifd, 2)) return 0;
+  const uint64_t count = r.uint_n_at(ifd, 2, endian);
+  for (uint64_t i = 0; i < count; ++i) {
+    const uint64_t entry = ifd + 2 + i * 12;  // ifd < 2³², count < 2¹⁶: no overflow
+    // tag (2), type (2), count (4), then a value field of which SHORT/LONG use 2/4 bytes.
+    if (!r.has(entry, 8)) return 0;
+    const uint64_t tag = r.uint_n_at(entry, 2, endian), type = r.uint_n_at(entry + 2, 2, endian);
+    const uint64_t n = r.uint_n_at(entry + 4, 4, endian);
     if (tag != 0x0112) continue;
     if (n != 1) return 0;
-    if (type == 3) {  // SHORT, left-justified in the value field
-      if (!r.u16(entry + 8, &value)) return 0;
-    } else if (type == 4) {  // LONG
-      if (!r.u32(entry + 8, &value)) return 0;
-    } else {
-      return 0;
-    }
+    const size_t width = type == 3 ? 2 : type == 4 ? 4 : 0;  // SHORT, left-justified; LONG
+    if (width == 0 || !r.has(entry + 8, width)) return 0;
+    const uint64_t value = r.uint_n_at(entry + 8, width, endian);
     return value >= 1 && value <= 8 ? static_cast<int>(value) : 0;
   }
   return 0;

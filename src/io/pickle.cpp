@@ -9,6 +9,7 @@
 #include <unordered_map>
 
 #include "clipkit/error.hpp"
+#include "core/byte_reader.hpp"
 
 namespace clipkit::io {
 
@@ -78,7 +79,7 @@ class Machine {
  public:
   Machine(std::span<const uint8_t> bytes, const std::string& name,
           std::vector<std::unique_ptr<PickleValue>>& arena)
-      : bytes_(bytes), name_(name), arena_(arena) {}
+      : reader_(bytes, name), name_(name), arena_(arena) {}
 
   PickleValue* run();
 
@@ -87,28 +88,33 @@ class Machine {
     throw Error(ErrorCode::corrupt_data,
                 name_ + ": malformed pickle at byte " + std::to_string(op_pos_) + ": " + what);
   }
-  const uint8_t* take(size_t n) {
-    if (n > bytes_.size() - pos_) {
-      fail("needs " + std::to_string(n) + " more bytes, only " +
-           std::to_string(bytes_.size() - pos_) + " remain (truncated)");
+  // Reads go through the checked reader; the length is checked here first so that the
+  // message names the opcode's position, as every other pickle error does.
+  void need(uint64_t n) const {
+    if (n > reader_.remaining()) {
+      fail("needs " + std::to_string(n) + " more bytes, only " + std::to_string(reader_.remaining()) +
+           " remain (truncated)");
     }
-    const uint8_t* p = bytes_.data() + pos_;
-    pos_ += n;
-    return p;
+  }
+  std::span<const uint8_t> take(uint64_t n) {
+    need(n);
+    return reader_.bytes(n);
+  }
+  uint8_t take_u8() {
+    need(1);
+    return reader_.u8();
   }
   uint64_t take_le(size_t n) {
-    const uint8_t* p = take(n);
-    uint64_t v = 0;
-    for (size_t i = 0; i < n; ++i) v |= static_cast<uint64_t>(p[i]) << (8 * i);
-    return v;
+    need(n);
+    return reader_.uint_n(n, core::Endian::little);
   }
   std::string take_line() {
-    const size_t start = pos_;
-    while (pos_ < bytes_.size() && bytes_[pos_] != '\n') ++pos_;
-    if (pos_ >= bytes_.size()) fail("unterminated GLOBAL name (truncated)");
-    std::string s(reinterpret_cast<const char*>(bytes_.data() + start), pos_ - start);
-    ++pos_;
-    return s;
+    const auto rest = reader_.rest();
+    const auto newline = std::find(rest.begin(), rest.end(), uint8_t{'\n'});
+    if (newline == rest.end()) fail("unterminated GLOBAL name (truncated)");
+    const auto line = take(static_cast<uint64_t>(newline - rest.begin()));
+    take(1);
+    return std::string(line.begin(), line.end());
   }
   PickleValue* make(Kind kind) {
     arena_.push_back(std::make_unique<PickleValue>());
@@ -155,8 +161,8 @@ class Machine {
   }
   PickleValue* make_string(Kind kind, uint64_t length) {
     PickleValue* v = make(kind);
-    const uint8_t* p = take(static_cast<size_t>(std::min<uint64_t>(length, SIZE_MAX)));
-    v->text.assign(reinterpret_cast<const char*>(p), static_cast<size_t>(length));
+    const auto text = take(length);
+    v->text.assign(text.begin(), text.end());
     return v;
   }
   PickleValue* make_tuple(std::vector<PickleValue*> items) {
@@ -201,11 +207,10 @@ class Machine {
     list->items.insert(list->items.end(), items.begin(), items.end());
   }
 
-  std::span<const uint8_t> bytes_;
+  core::ByteReader reader_;
   const std::string& name_;
   std::vector<std::unique_ptr<PickleValue>>& arena_;
-  size_t pos_ = 0;
-  size_t op_pos_ = 0;
+  uint64_t op_pos_ = 0;
   std::vector<PickleValue*> stack_;
   std::vector<size_t> marks_;
   std::unordered_map<uint64_t, PickleValue*> memo_;
@@ -215,11 +220,11 @@ class Machine {
 
 PickleValue* Machine::run() {
   for (;;) {
-    op_pos_ = pos_;
-    const uint8_t op = *take(1);
+    op_pos_ = reader_.offset();
+    const uint8_t op = take_u8();
     switch (op) {
       case 0x80: {  // PROTO
-        const uint8_t proto = *take(1);
+        const uint8_t proto = take_u8();
         if (proto > 5) fail("protocol " + std::to_string(proto) + " is newer than 5");
         break;
       }
@@ -268,11 +273,9 @@ PickleValue* Machine::run() {
         break;
       }
       case 'G': {  // BINFLOAT: big-endian double
-        const uint8_t* p = take(8);
-        uint64_t u = 0;
-        for (int i = 0; i < 8; ++i) u = (u << 8) | p[i];
+        need(8);
         PickleValue* v = make(Kind::floating);
-        v->floating = std::bit_cast<double>(u);
+        v->floating = std::bit_cast<double>(reader_.u64be());
         push(v);
         break;
       }

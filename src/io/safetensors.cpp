@@ -6,6 +6,7 @@
 #include <optional>
 
 #include "clipkit/error.hpp"
+#include "core/byte_reader.hpp"
 #include "core/json_excerpt.hpp"
 
 namespace clipkit::io {
@@ -27,18 +28,18 @@ std::optional<DType> parse_dtype(const std::string& name) {
 std::vector<SafetensorsEntry> parse_safetensors(std::span<const uint8_t> bytes,
                                                 const std::string& display_name) {
   auto fail = [&](const std::string& what) { corrupt(display_name, what); };
-  if (bytes.size() < 8) {
+  core::ByteReader reader(bytes, display_name);
+  if (!reader.has(0, 8)) {
     fail("file of " + std::to_string(bytes.size()) +
          " bytes is too short for a safetensors header length (8 bytes)");
   }
-  uint64_t header_size = 0;
-  for (int i = 7; i >= 0; --i) header_size = (header_size << 8) | bytes[static_cast<size_t>(i)];
-  if (header_size > bytes.size() - 8) {
+  const uint64_t header_size = reader.u64le("safetensors header length");
+  if (header_size > reader.remaining()) {
     fail("header length " + std::to_string(header_size) + " exceeds the " +
-         std::to_string(bytes.size() - 8) + " bytes after the length field (truncated?)");
+         std::to_string(reader.remaining()) + " bytes after the length field (truncated?)");
   }
-  const auto header_bytes = bytes.subspan(8, header_size);
-  const auto data = bytes.subspan(8 + header_size);
+  const auto header_bytes = reader.bytes(header_size, "safetensors header");
+  const core::ByteReader data = reader.sub(reader.offset(), reader.remaining(), "safetensors data");
 
   nlohmann::json header;
   try {
@@ -85,7 +86,7 @@ std::vector<SafetensorsEntry> parse_safetensors(std::span<const uint8_t> bytes,
     }
     const uint64_t begin = (*offsets_it)[0].get<uint64_t>();
     const uint64_t end = (*offsets_it)[1].get<uint64_t>();
-    if (begin > end || end > data.size()) {
+    if (begin > end || !data.has(begin, end - begin)) {
       fail(where + "data_offsets [" + std::to_string(begin) + ", " + std::to_string(end) +
            "] out of bounds of the " + std::to_string(data.size()) + "-byte data section");
     }
@@ -99,7 +100,7 @@ std::vector<SafetensorsEntry> parse_safetensors(std::span<const uint8_t> bytes,
            std::to_string(*numel) + " elements of shape " + shape_string(entry.shape) + " = " +
            std::to_string(*expected) + " bytes");
     }
-    entry.bytes = data.subspan(begin, end - begin);
+    entry.bytes = data.bytes_at(begin, end - begin, "tensor data");
     entries.push_back(std::move(entry));
   }
   return entries;

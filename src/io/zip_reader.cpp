@@ -3,10 +3,10 @@
 #include <zlib.h>
 
 #include <algorithm>
-#include <cstring>
 #include <limits>
 
 #include "clipkit/error.hpp"
+#include "core/byte_reader.hpp"
 
 namespace clipkit::io {
 namespace {
@@ -25,20 +25,6 @@ constexpr size_t kMaxCommentSize = 0xffff;
 // Deflate cannot expand more than about 1032:1; a claimed size beyond that is a lie.
 constexpr uint64_t kMaxDeflateRatio = 1032;
 
-uint16_t le16(const uint8_t* p) { return static_cast<uint16_t>(p[0] | (p[1] << 8)); }
-uint32_t le32(const uint8_t* p) {
-  return static_cast<uint32_t>(p[0]) | (static_cast<uint32_t>(p[1]) << 8) |
-         (static_cast<uint32_t>(p[2]) << 16) | (static_cast<uint32_t>(p[3]) << 24);
-}
-uint64_t le64(const uint8_t* p) {
-  return static_cast<uint64_t>(le32(p)) | (static_cast<uint64_t>(le32(p + 4)) << 32);
-}
-
-// True when [offset, offset+length) lies inside a buffer of `size` bytes.
-bool in_bounds(uint64_t offset, uint64_t length, uint64_t size) {
-  return offset <= size && length <= size - offset;
-}
-
 }  // namespace
 
 void ZipReader::fail(const std::string& what) const {
@@ -47,8 +33,11 @@ void ZipReader::fail(const std::string& what) const {
 
 ZipReader::ZipReader(std::span<const uint8_t> bytes, std::string display_name)
     : bytes_(bytes), name_(std::move(display_name)) {
-  const uint64_t size = bytes_.size();
-  const uint8_t* data = bytes_.data();
+  // Every record is checked to lie inside the file (or the directory) with the zip's own
+  // messages below before its fixed fields are read; a sub-reader over the record then
+  // checks every field read as well.
+  const core::ByteReader file(bytes_, name_);
+  const uint64_t size = file.size();
   if (size < kEndSize) {
     fail("not a zip archive: " + std::to_string(size) +
          " bytes, shorter than an end-of-central-directory record (22)");
@@ -58,8 +47,7 @@ ZipReader::ZipReader(std::span<const uint8_t> bytes, std::string display_name)
   uint64_t end = size - kEndSize;
   bool found = false;
   for (;;) {
-    if (le32(data + end) == kEndSignature &&
-        end + kEndSize + le16(data + end + 20) <= size) {
+    if (file.u32le_at(end) == kEndSignature && end + kEndSize + file.u16le_at(end + 20) <= size) {
       found = true;
       break;
     }
@@ -70,23 +58,25 @@ ZipReader::ZipReader(std::span<const uint8_t> bytes, std::string display_name)
     fail("not a zip archive or truncated: no end-of-central-directory record in the last " +
          std::to_string(size - lowest) + " bytes");
   }
-  uint64_t entry_count = le16(data + end + 10);
-  uint64_t cd_size = le32(data + end + 12);
-  uint64_t cd_offset = le32(data + end + 16);
+  const core::ByteReader end_record = file.sub(end, kEndSize, "end-of-central-directory record");
+  uint64_t entry_count = end_record.u16le_at(10);
+  uint64_t cd_size = end_record.u32le_at(12);
+  uint64_t cd_offset = end_record.u32le_at(16);
   if (entry_count == 0xffff || cd_size == 0xffffffff || cd_offset == 0xffffffff) {
-    if (end < kEnd64LocatorSize || le32(data + end - kEnd64LocatorSize) != kEnd64LocatorSignature) {
+    if (end < kEnd64LocatorSize || file.u32le_at(end - kEnd64LocatorSize) != kEnd64LocatorSignature) {
       fail("zip64 end-of-central-directory locator missing");
     }
-    const uint64_t end64 = le64(data + end - kEnd64LocatorSize + 8);
-    if (!in_bounds(end64, kEnd64Size, size) || le32(data + end64) != kEnd64Signature) {
+    const uint64_t end64 = file.u64le_at(end - kEnd64LocatorSize + 8);
+    if (!file.has(end64, kEnd64Size) || file.u32le_at(end64) != kEnd64Signature) {
       fail("zip64 end-of-central-directory record at offset " + std::to_string(end64) +
            " is outside the file (" + std::to_string(size) + " bytes) or malformed");
     }
-    entry_count = le64(data + end64 + 32);
-    cd_size = le64(data + end64 + 40);
-    cd_offset = le64(data + end64 + 48);
+    const core::ByteReader end64_record = file.sub(end64, kEnd64Size, "zip64 end-of-central-directory record");
+    entry_count = end64_record.u64le_at(32);
+    cd_size = end64_record.u64le_at(40);
+    cd_offset = end64_record.u64le_at(48);
   }
-  if (!in_bounds(cd_offset, cd_size, size)) {
+  if (!file.has(cd_offset, cd_size)) {
     fail("central directory [" + std::to_string(cd_offset) + ", +" + std::to_string(cd_size) +
          ") lies outside the file (" + std::to_string(size) + " bytes; truncated?)");
   }
@@ -95,42 +85,43 @@ ZipReader::ZipReader(std::span<const uint8_t> bytes, std::string display_name)
          std::to_string(cd_size) + " bytes");
   }
   entries_.reserve(entry_count);
-  uint64_t pos = cd_offset;
-  const uint64_t cd_end = cd_offset + cd_size;
+  const core::ByteReader directory = file.sub(cd_offset, cd_size, "central directory");
+  uint64_t pos = 0;  // in the directory
   for (uint64_t i = 0; i < entry_count; ++i) {
-    if (!in_bounds(pos, kCentralSize, cd_end) || le32(data + pos) != kCentralSignature) {
-      fail("central directory entry " + std::to_string(i) + " at offset " + std::to_string(pos) +
+    if (!directory.has(pos, kCentralSize) || directory.u32le_at(pos) != kCentralSignature) {
+      fail("central directory entry " + std::to_string(i) + " at offset " + std::to_string(cd_offset + pos) +
            " is malformed or out of bounds");
     }
-    const uint8_t* h = data + pos;
+    const core::ByteReader h = directory.sub(pos, kCentralSize, "central directory entry");
     ZipEntry entry;
-    entry.flags = le16(h + 8);
-    entry.method = le16(h + 10);
-    entry.compressed_size = le32(h + 20);
-    entry.uncompressed_size = le32(h + 24);
-    const uint16_t name_len = le16(h + 28);
-    const uint16_t extra_len = le16(h + 30);
-    const uint16_t comment_len = le16(h + 32);
-    entry.local_header_offset = le32(h + 42);
+    entry.flags = h.u16le_at(8);
+    entry.method = h.u16le_at(10);
+    entry.compressed_size = h.u32le_at(20);
+    entry.uncompressed_size = h.u32le_at(24);
+    const uint16_t name_len = h.u16le_at(28);
+    const uint16_t extra_len = h.u16le_at(30);
+    const uint16_t comment_len = h.u16le_at(32);
+    entry.local_header_offset = h.u32le_at(42);
     const uint64_t variable = uint64_t{name_len} + extra_len + comment_len;
-    if (!in_bounds(pos + kCentralSize, variable, cd_end)) {
+    if (!directory.has(pos + kCentralSize, variable)) {
       fail("central directory entry " + std::to_string(i) + " runs past the directory's end");
     }
-    entry.name.assign(reinterpret_cast<const char*>(h + kCentralSize), name_len);
+    const auto name = directory.bytes_at(pos + kCentralSize, name_len, "entry name");
+    entry.name.assign(name.begin(), name.end());
     // Zip64 extended information: 64-bit values for the fields saturated above, in order.
-    const uint8_t* extra = h + kCentralSize + name_len;
+    const core::ByteReader extra = directory.sub(pos + kCentralSize + name_len, extra_len, "extra field");
     uint64_t x = 0;
     while (x + 4 <= extra_len) {
-      const uint16_t id = le16(extra + x);
-      const uint16_t len = le16(extra + x + 2);
+      const uint16_t id = extra.u16le_at(x);
+      const uint16_t len = extra.u16le_at(x + 2);
       if (x + 4 + len > extra_len) break;
       if (id == 0x0001) {
-        const uint8_t* f = extra + x + 4;
+        const core::ByteReader field = extra.sub(x + 4, len, "zip64 extra field");
         uint64_t used = 0;
-        auto take = [&](uint64_t& field) {
-          if (field != 0xffffffff) return;
-          if (used + 8 > len) fail("entry '" + entry.name + "': zip64 extra field too short");
-          field = le64(f + used);
+        auto take = [&](uint64_t& value) {
+          if (value != 0xffffffff) return;
+          if (!field.has(used, 8)) fail("entry '" + entry.name + "': zip64 extra field too short");
+          value = field.u64le_at(used);
           used += 8;
         };
         take(entry.uncompressed_size);
@@ -139,7 +130,7 @@ ZipReader::ZipReader(std::span<const uint8_t> bytes, std::string display_name)
       }
       x += 4 + uint64_t{len};
     }
-    if (!in_bounds(entry.local_header_offset, kLocalSize, size)) {
+    if (!file.has(entry.local_header_offset, kLocalSize)) {
       fail("entry '" + entry.name + "': local header offset " +
            std::to_string(entry.local_header_offset) + " is outside the file (" +
            std::to_string(size) + " bytes)");
@@ -157,23 +148,23 @@ const ZipEntry* ZipReader::find(std::string_view name) const {
 }
 
 std::span<const uint8_t> ZipReader::raw_data(const ZipEntry& entry) const {
-  const uint64_t size = bytes_.size();
+  const core::ByteReader file(bytes_, name_);
+  const uint64_t size = file.size();
   const uint64_t offset = entry.local_header_offset;
-  if (!in_bounds(offset, kLocalSize, size) || le32(bytes_.data() + offset) != kLocalSignature) {
+  if (!file.has(offset, kLocalSize) || file.u32le_at(offset) != kLocalSignature) {
     fail("entry '" + entry.name + "': no local header at offset " + std::to_string(offset));
   }
   if (entry.flags & 0x1) {
     throw Error(ErrorCode::unsupported, name_ + ": entry '" + entry.name + "' is encrypted");
   }
-  const uint8_t* h = bytes_.data() + offset;
   // Sizes in the local header may be zero (data descriptor); the central directory's win.
-  const uint64_t start = offset + kLocalSize + le16(h + 26) + le16(h + 28);
-  if (!in_bounds(start, entry.compressed_size, size)) {
+  const uint64_t start = offset + kLocalSize + file.u16le_at(offset + 26) + file.u16le_at(offset + 28);
+  if (!file.has(start, entry.compressed_size)) {
     fail("entry '" + entry.name + "': data [" + std::to_string(start) + ", +" +
          std::to_string(entry.compressed_size) + ") lies outside the file (" +
          std::to_string(size) + " bytes; truncated?)");
   }
-  return bytes_.subspan(start, entry.compressed_size);
+  return file.bytes_at(start, entry.compressed_size, "entry data");
 }
 
 std::span<const uint8_t> ZipReader::stored_data(const ZipEntry& entry) const {
