@@ -5,6 +5,8 @@
 // step because any shortcut changes some output bytes.
 #include "image/resample.hpp"
 
+#include <cstring>
+
 #include <algorithm>
 #include <cmath>
 
@@ -34,7 +36,10 @@ struct Coefficients {
   std::vector<int32_t> weights;
 };
 
-Coefficients precompute(int in_size, int out_size) {
+// Coefficients of outputs [out0, out0 + out_count) of a resize from in_size to
+// out_size; each output's row depends only on its own position, so a window of them is
+// exactly the matching rows of the whole table.
+Coefficients precompute(int in_size, int out_size, int out0, int out_count) {
   // Pillow passes the box as floats: in1 - in0 is a float difference, widened.
   const float in0 = 0.0f, in1 = static_cast<float>(in_size);
   const double scale = static_cast<double>(in1 - in0) / out_size;
@@ -42,11 +47,11 @@ Coefficients precompute(int in_size, int out_size) {
   const double support = kBicubicSupport * filterscale;
   Coefficients c;
   c.ksize = static_cast<int>(std::ceil(support)) * 2 + 1;
-  c.first.resize(out_size);
-  c.count.resize(out_size);
-  c.weights.assign(static_cast<size_t>(out_size) * c.ksize, 0);
+  c.first.resize(out_count);
+  c.count.resize(out_count);
+  c.weights.assign(static_cast<size_t>(out_count) * c.ksize, 0);
   std::vector<double> k(c.ksize);
-  for (int xx = 0; xx < out_size; ++xx) {
+  for (int xx = out0; xx < out0 + out_count; ++xx) {
     const double center = in0 + (xx + 0.5) * scale;
     const double ss = 1.0 / filterscale;
     int xmin = static_cast<int>(center - support + 0.5);
@@ -60,14 +65,14 @@ Coefficients precompute(int in_size, int out_size) {
       k[x] = w;
       ww += w;
     }
-    int32_t* out = &c.weights[static_cast<size_t>(xx) * c.ksize];
+    int32_t* out = &c.weights[static_cast<size_t>(xx - out0) * c.ksize];
     for (int x = 0; x < xmax; ++x) {
       const double v = ww != 0.0 ? k[x] / ww : k[x];
       out[x] = v < 0 ? static_cast<int32_t>(-0.5 + v * (1 << kPrecisionBits))
                      : static_cast<int32_t>(0.5 + v * (1 << kPrecisionBits));
     }
-    c.first[xx] = xmin;
-    c.count[xx] = xmax;
+    c.first[xx - out0] = xmin;
+    c.count[xx - out0] = xmax;
   }
   return c;
 }
@@ -124,64 +129,82 @@ void check_sizes(int width, int height, int channels, int out_width, int out_hei
   }
 }
 
+void check_window(const Window& w, int out_width, int out_height) {
+  if (w.x < 0 || w.y < 0 || w.width <= 0 || w.height <= 0 || w.x > out_width - w.width ||
+      w.y > out_height - w.height) {
+    throw Error(ErrorCode::invalid_argument, "resize: window " + std::to_string(w.width) + "x" +
+                                                 std::to_string(w.height) + "+" + std::to_string(w.x) + "+" +
+                                                 std::to_string(w.y) + " is not inside " +
+                                                 std::to_string(out_width) + "x" + std::to_string(out_height));
+  }
+}
+
 }  // namespace
 
 std::vector<uint8_t> resample_bicubic(std::span<const uint8_t> pixels, int width, int height,
-                                      int channels, int out_width, int out_height) {
+                                      int channels, int out_width, int out_height, const Window& window) {
   check_sizes(width, height, channels, out_width, out_height, pixels.size());
+  check_window(window, out_width, out_height);
   const bool need_horizontal = out_width != width;
   const bool need_vertical = out_height != height;
-  const Coefficients vert = precompute(height, out_height);
-  // Only rows the vertical pass reads are resampled horizontally (as Pillow does).
-  const int row_first = vert.first[0];
-  const int row_last = vert.first[out_height - 1] + vert.count[out_height - 1];
-
-  std::vector<uint8_t> horizontal;
-  const uint8_t* src = pixels.data();
-  int src_width = width, src_row0 = 0;
+  // Rows the vertical pass reads (all of the window's rows when it is skipped).
+  int row_first = window.y, row_last = window.y + window.height;
+  Coefficients vert;
+  if (need_vertical) {
+    vert = precompute(height, out_height, window.y, window.height);
+    row_first = vert.first[0];
+    row_last = vert.first[window.height - 1] + vert.count[window.height - 1];
+  }
+  // Only rows the vertical pass reads are resampled horizontally (as Pillow does), and
+  // only the window's columns.
+  const int rows = row_last - row_first;
+  std::vector<uint8_t> horizontal(static_cast<size_t>(rows) * window.width * channels);
   if (need_horizontal) {
-    const Coefficients horiz = precompute(width, out_width);
-    const int rows = need_vertical ? row_last - row_first : height;
-    const int row0 = need_vertical ? row_first : 0;
-    horizontal.resize(static_cast<size_t>(rows) * out_width * channels);
-    horizontal_pass(src, width, channels, row0, rows, horiz, out_width, horizontal.data());
-    src = horizontal.data();
-    src_width = out_width;
-    src_row0 = row0;
+    const Coefficients horiz = precompute(width, out_width, window.x, window.width);
+    horizontal_pass(pixels.data(), width, channels, row_first, rows, horiz, window.width, horizontal.data());
+  } else {
+    for (int y = 0; y < rows; ++y)
+      std::memcpy(&horizontal[static_cast<size_t>(y) * window.width * channels],
+                  &pixels[(static_cast<size_t>(row_first + y) * width + window.x) * channels],
+                  static_cast<size_t>(window.width) * channels);
   }
-  if (!need_vertical) {
-    if (need_horizontal) return horizontal;
-    return {pixels.begin(), pixels.end()};
-  }
-  std::vector<uint8_t> out(static_cast<size_t>(out_height) * src_width * channels);
-  vertical_pass(src, src_width, channels, src_row0, vert, out_height, out.data());
+  if (!need_vertical) return horizontal;
+  std::vector<uint8_t> out(static_cast<size_t>(window.height) * window.width * channels);
+  vertical_pass(horizontal.data(), window.width, channels, row_first, vert, window.height, out.data());
   return out;
 }
 
+std::vector<uint8_t> resample_bicubic(std::span<const uint8_t> pixels, int width, int height,
+                                      int channels, int out_width, int out_height) {
+  return resample_bicubic(pixels, width, height, channels, out_width, out_height, {0, 0, out_width, out_height});
+}
+
 std::vector<uint8_t> resize_nearest(std::span<const uint8_t> pixels, int width, int height,
-                                    int channels, int out_width, int out_height) {
+                                    int channels, int out_width, int out_height, const Window& window) {
   check_sizes(width, height, channels, out_width, out_height, pixels.size());
+  check_window(window, out_width, out_height);
   // Pillow: a[0] = (double)(box[2] - box[0]) / xsize with a float box; the position
-  // starts at a[0] * 0.5 and advances by a[0] (accumulated, not multiplied).
+  // starts at a[0] * 0.5 and advances by a[0] (accumulated, not multiplied — so a
+  // window's first position is reached by the same additions).
   const double ax = static_cast<double>(static_cast<float>(width) - 0.0f) / out_width;
   const double ay = static_cast<double>(static_cast<float>(height) - 0.0f) / out_height;
   auto coord = [](double v) { return v < 0.0 ? -1 : static_cast<int>(v); };
-  std::vector<int> source_x(out_width, -1);
+  std::vector<int> source_x(window.width, -1);
   double xo = 0.0 + ax * 0.5;
-  for (int x = 0; x < out_width; ++x) {
+  for (int x = 0; x < window.x + window.width; ++x) {
     const int xin = coord(xo);
-    if (xin >= 0 && xin < width) source_x[x] = xin;
+    if (x >= window.x && xin >= 0 && xin < width) source_x[x - window.x] = xin;
     xo += ax;
   }
-  std::vector<uint8_t> out(static_cast<size_t>(out_width) * out_height * channels, 0);
+  std::vector<uint8_t> out(static_cast<size_t>(window.width) * window.height * channels, 0);
   double yo = 0.0 + ay * 0.5;
-  for (int y = 0; y < out_height; ++y) {
+  for (int y = 0; y < window.y + window.height; ++y) {
     const int yin = coord(yo);
     yo += ay;
-    if (yin < 0 || yin >= height) continue;  // Pillow leaves such rows zero-filled
+    if (y < window.y || yin < 0 || yin >= height) continue;  // Pillow leaves such rows zero-filled
     const uint8_t* src = pixels.data() + static_cast<size_t>(yin) * width * channels;
-    uint8_t* dst = out.data() + static_cast<size_t>(y) * out_width * channels;
-    for (int x = 0; x < out_width; ++x) {
+    uint8_t* dst = out.data() + static_cast<size_t>(y - window.y) * window.width * channels;
+    for (int x = 0; x < window.width; ++x) {
       if (source_x[x] < 0) continue;
       for (int ch = 0; ch < channels; ++ch) dst[x * channels + ch] = src[source_x[x] * channels + ch];
     }
@@ -189,36 +212,45 @@ std::vector<uint8_t> resize_nearest(std::span<const uint8_t> pixels, int width, 
   return out;
 }
 
+std::vector<uint8_t> resize_nearest(std::span<const uint8_t> pixels, int width, int height,
+                                    int channels, int out_width, int out_height) {
+  return resize_nearest(pixels, width, height, channels, out_width, out_height, {0, 0, out_width, out_height});
+}
+
 Image resize_image(const Image& image, int out_width, int out_height) {
+  return resize_image(image, out_width, out_height, {0, 0, out_width, out_height});
+}
+
+Image resize_image(const Image& image, int out_width, int out_height, const Window& window) {
   if (out_width <= 0 || out_height <= 0) {
     throw Error(ErrorCode::invalid_argument, "resize: target size " + std::to_string(out_width) +
                                                  "x" + std::to_string(out_height));
   }
-  if (image.width == out_width && image.height == out_height) return image;
+  if (image.width == out_width && image.height == out_height && window.x == 0 && window.y == 0 &&
+      window.width == out_width && window.height == out_height)
+    return image;
   Image out;
-  out.width = out_width;
-  out.height = out_height;
+  out.width = window.width;
+  out.height = window.height;
   out.mode = image.mode;
   out.palette = image.palette;
   const int c = channels(image.mode);
   switch (image.mode) {
     case PixelMode::bilevel:
     case PixelMode::palette:
-      out.pixels = resize_nearest(image.pixels, image.width, image.height, c, out_width, out_height);
+      out.pixels = resize_nearest(image.pixels, image.width, image.height, c, out_width, out_height, window);
       break;
     case PixelMode::gray_alpha:
     case PixelMode::rgba: {
       std::vector<uint8_t> premultiplied = premultiply_alpha(image.pixels, c);
-      out.pixels = resample_bicubic(premultiplied, image.width, image.height, c, out_width,
-                                    out_height);
+      out.pixels = resample_bicubic(premultiplied, image.width, image.height, c, out_width, out_height, window);
       unpremultiply_alpha(out.pixels, c);
       break;
     }
     case PixelMode::gray:
     case PixelMode::rgb:
     case PixelMode::cmyk:
-      out.pixels = resample_bicubic(image.pixels, image.width, image.height, c, out_width,
-                                    out_height);
+      out.pixels = resample_bicubic(image.pixels, image.width, image.height, c, out_width, out_height, window);
       break;
   }
   return out;

@@ -15,22 +15,37 @@
 
 namespace clipkit::image {
 
+// A rectangle of a resize's output (x, y: its top-left corner). The windowed overloads
+// compute only those output pixels — each is exactly the pixel the whole resize would
+// give there — so CLIP's resize-then-centre-crop costs the crop, not the resize (a
+// 1 x 42000 image would otherwise be resized to 224 x 9,408,000 first).
+struct Window {
+  int x = 0, y = 0, width = 0, height = 0;
+};
+
 // ImagingResample with the bicubic filter (a = -0.5): a horizontal then a vertical
 // pass, each with support 2*max(scale, 1), coefficients normalised to sum 1 and then
 // turned into 22-bit fixed point with rounding; sums start at half a unit and are
 // clipped to 0..255. A pass whose size does not change is skipped, as Pillow skips it.
 std::vector<uint8_t> resample_bicubic(std::span<const uint8_t> pixels, int width, int height,
                                       int channels, int out_width, int out_height);
+std::vector<uint8_t> resample_bicubic(std::span<const uint8_t> pixels, int width, int height,
+                                      int channels, int out_width, int out_height, const Window& window);
 
 // Pillow's NEAREST resize (ImagingScaleAffine): the source column of output x is
 // trunc((x + 0.5) * in/out) with the position accumulated in double as Pillow does.
 std::vector<uint8_t> resize_nearest(std::span<const uint8_t> pixels, int width, int height,
                                     int channels, int out_width, int out_height);
+std::vector<uint8_t> resize_nearest(std::span<const uint8_t> pixels, int width, int height,
+                                    int channels, int out_width, int out_height, const Window& window);
 
 // Image.resize((out_width, out_height), BICUBIC) with Pillow's per-mode rules: "1" and
 // "P" use nearest neighbour; "LA"/"RGBA" are resized premultiplied ("La"/"RGBa") and
 // converted back; "L", "RGB", "CMYK" directly. Same size returns a copy.
 // Throws Error(invalid_argument) for non-positive sizes.
 Image resize_image(const Image& image, int out_width, int out_height);
+// The `window` of that resize (an image of window.width x window.height); invalid_argument
+// when the window is not inside out_width x out_height.
+Image resize_image(const Image& image, int out_width, int out_height, const Window& window);
 
 }  // namespace clipkit::image

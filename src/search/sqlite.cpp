@@ -1,5 +1,8 @@
 #include "search/sqlite.hpp"
 
+#include <chrono>
+#include <thread>
+
 #include <sqlite3.h>
 
 #include "clipkit/error.hpp"
@@ -20,7 +23,15 @@ Database::Database(const std::filesystem::path& path, bool create) : path_(path)
   sqlite3_extended_result_codes(db_, 1);
   try {
     // FULL: a committed batch survives power loss too, not only a killed process.
-    exec("PRAGMA journal_mode=WAL");
+    // Switching a new database to WAL needs an exclusive lock, and SQLite answers BUSY
+    // at once (no busy handler) when another connection is opening it at the same
+    // moment (two indexers started together): retry for as long as busy_timeout.
+    for (int attempt = 0;; ++attempt) {
+      const int wal = sqlite3_exec(db_, "PRAGMA journal_mode=WAL", nullptr, nullptr, nullptr);
+      if (wal == SQLITE_OK) break;
+      if ((wal & 0xff) != SQLITE_BUSY || attempt >= 1000) fail("PRAGMA journal_mode=WAL failed");
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
     exec("PRAGMA synchronous=FULL");
     exec("PRAGMA foreign_keys=ON");
   } catch (...) {

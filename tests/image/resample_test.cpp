@@ -4,16 +4,22 @@
 // Image.frombytes(mode, size, data) and resized with im.resize((w, h), Image.BICUBIC),
 // which Pillow turns into NEAREST for "1" and "P" and premultiplies for "RGBA"/"LA";
 // the output is im.tobytes() ("1" shown as 0/255).
-#include <gtest/gtest.h>
-
+#include <cstring>
+#include <random>
 #include <string>
 #include <vector>
 
+#include <gtest/gtest.h>
+
 #include "clipkit/error.hpp"
+#include "image/decoders.hpp"  // ramp_palette
 #include "image/resample.hpp"
+#include "support/test_support.hpp"
 
 namespace clipkit::image {
 namespace {
+
+using clipkit::testing::expect_error;
 
 struct PillowCase {
   std::string mode;
@@ -98,6 +104,50 @@ TEST(Resample, NearestPicksCentres) {
   // 4 -> 2: source columns trunc(1.0) = 1 and trunc(3.0) = 3.
   const std::vector<uint8_t> in = {0, 10, 20, 30};
   EXPECT_EQ(resize_nearest(in, 4, 1, 1, 2, 1), (std::vector<uint8_t>{10, 30}));
+}
+
+// A window of a resize is exactly that part of the whole resize, for every mode (bicubic,
+// premultiplied alpha, nearest for palettes), up- and downscaling, odd sizes.
+TEST(Resample, WindowIsTheCropOfTheWholeResize) {
+  std::mt19937 rng(11);
+  const std::pair<int, int> sizes[][2] = {
+      {{37, 23}, {64, 91}}, {{300, 7}, {97, 5}}, {{5, 400}, {224, 17920}}, {{64, 64}, {64, 31}}};
+  for (PixelMode mode : {PixelMode::gray, PixelMode::rgb, PixelMode::rgba, PixelMode::gray_alpha, PixelMode::palette}) {
+    for (const auto& [in, out] : sizes) {
+      Image image;
+      image.mode = mode;
+      image.width = in.first;
+      image.height = in.second;
+      image.pixels.resize(static_cast<size_t>(in.first) * in.second * channels(mode));
+      for (auto& p : image.pixels) p = static_cast<uint8_t>(rng());
+      if (mode == PixelMode::palette) image.palette = ramp_palette();
+      const Image whole = resize_image(image, out.first, out.second);
+      const int c = channels(mode);
+      for (int trial = 0; trial < 4; ++trial) {
+        Window w;
+        w.width = 1 + static_cast<int>(rng() % out.first);
+        w.height = 1 + static_cast<int>(rng() % std::min(out.second, 300));
+        w.x = static_cast<int>(rng() % (out.first - w.width + 1));
+        w.y = static_cast<int>(rng() % (out.second - w.height + 1));
+        const Image part = resize_image(image, out.first, out.second, w);
+        ASSERT_EQ(part.width, w.width);
+        ASSERT_EQ(part.height, w.height);
+        for (int y = 0; y < w.height; ++y) {
+          const auto* expected = &whole.pixels[(static_cast<size_t>(w.y + y) * out.first + w.x) * c];
+          const auto* got = &part.pixels[static_cast<size_t>(y) * w.width * c];
+          ASSERT_EQ(std::memcmp(expected, got, static_cast<size_t>(w.width) * c), 0)
+              << to_string(mode) << " " << in.first << "x" << in.second << " -> " << out.first << "x" << out.second
+              << " window " << w.width << "x" << w.height << "+" << w.x << "+" << w.y << ", row " << y;
+        }
+      }
+    }
+  }
+  Image tiny;
+  tiny.mode = PixelMode::gray;
+  tiny.width = tiny.height = 2;
+  tiny.pixels = {1, 2, 3, 4};
+  expect_error([&] { resize_image(tiny, 4, 4, Window{2, 0, 3, 1}); }, ErrorCode::invalid_argument,
+               {"window 3x1+2+0 is not inside 4x4"});
 }
 
 TEST(Resample, RejectsBadSizes) {

@@ -86,6 +86,32 @@ TEST(ClipPreprocess, CenterCropRoundsHalfToEven) {
   EXPECT_EQ(center_crop_offset(336, 224), 56);
 }
 
+// Found by fuzzing (tests/data/fuzz-regressions/png-thin-preprocess.bin): a 1 x 42000
+// strip was resized to 224 x 9,408,000 (2.3 GB, 9 s) before the centre crop; now only the
+// crop is computed. A uniform strip must give the uniform tensor.
+TEST(ClipPreprocess, AThinStripCostsOnlyTheCrop) {
+  Image strip;
+  strip.mode = PixelMode::gray;
+  strip.width = 1;
+  strip.height = 42000;
+  strip.pixels.assign(42000, 200);
+  const std::vector<float> chw = clip_preprocess(strip, PreprocessOptions{});
+  ASSERT_EQ(chw.size(), 3u * 224 * 224);
+  const PreprocessOptions o;
+  for (int ch = 0; ch < 3; ++ch) {
+    const float expected = (200.0f / 255.0f - o.mean[ch]) / o.std[ch];
+    for (size_t i = 0; i < 224 * 224; ++i) ASSERT_EQ(chw[ch * 224 * 224 + i], expected) << "channel " << ch << " at " << i;
+  }
+  // A strip whose resized length does not fit an int is refused, not wrapped.
+  Image huge;
+  huge.mode = PixelMode::gray;
+  huge.width = 1;
+  huge.height = 10'000'000;
+  huge.pixels.assign(10'000'000, 0);
+  clipkit::testing::expect_error([&] { clip_preprocess(huge, PreprocessOptions{}); }, ErrorCode::resource_exhausted,
+                                 {"1x10000000 image", "too long a strip"});
+}
+
 TEST(ClipPreprocess, RejectsBadArguments) {
   Image img;
   img.width = 2, img.height = 2, img.mode = PixelMode::rgb;
