@@ -133,6 +133,18 @@ void expect_error(const std::function<void()>& fn, ErrorCode code,
 }
 
 
+std::string first_difference(const std::vector<int32_t>& expected, const std::vector<int32_t>& actual) {
+  if (expected == actual) return "";
+  size_t i = 0;
+  while (i < expected.size() && i < actual.size() && expected[i] == actual[i]) ++i;
+  std::ostringstream ss;
+  ss << "first difference at index " << i << ": expected "
+     << (i < expected.size() ? std::to_string(expected[i]) : std::string("<end>")) << ", got "
+     << (i < actual.size() ? std::to_string(actual[i]) : std::string("<end>")) << " (sizes " << expected.size()
+     << " vs " << actual.size() << ")";
+  return ss.str();
+}
+
 namespace {
 std::string shell_quote(const std::string& s) {
   std::string q = "'";

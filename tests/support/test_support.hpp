@@ -65,6 +65,10 @@ class TempDir {
 std::vector<uint8_t> read_bytes(const std::filesystem::path& path);
 void write_bytes(const std::filesystem::path& path, std::span<const uint8_t> bytes);
 
+// "" when the id lists are equal, else the first differing index, the values there
+// and the sizes (for token-id comparisons).
+std::string first_difference(const std::vector<int32_t>& expected, const std::vector<int32_t>& actual);
+
 // Runs `binary args…` through the shell with stdin from `input`, capturing stdout and
 // stderr. With timeout_s > 0 the command is killed after that many seconds (coreutils
 // `timeout`; exit code 124), so a hang is a failing test, not a stuck suite.

@@ -22,18 +22,6 @@ const BpeModel& openai_model() {
   return model;
 }
 
-// "" when equal, else the first differing index and the values there.
-std::string diff(const std::vector<int32_t>& expected, const std::vector<int32_t>& actual) {
-  if (expected == actual) return "";
-  size_t i = 0;
-  while (i < expected.size() && i < actual.size() && expected[i] == actual[i]) ++i;
-  std::ostringstream ss;
-  ss << "first difference at index " << i << ": expected "
-     << (i < expected.size() ? std::to_string(expected[i]) : std::string("<end>")) << ", got "
-     << (i < actual.size() ? std::to_string(actual[i]) : std::string("<end>")) << " (sizes " << expected.size()
-     << " vs " << actual.size() << ")";
-  return ss.str();
-}
 
 std::string random_word(std::mt19937& rng, const std::vector<std::string>& alphabet, size_t length) {
   std::string word;
@@ -56,7 +44,7 @@ TEST(Bpe, RandomWordsAgreeWithTheReference) {
   for (int i = 0; i < 3000; ++i) {
     const auto& alphabet = alphabets[static_cast<size_t>(i) % alphabets.size()];
     const std::string word = random_word(rng, alphabet, 1 + rng() % 40);
-    const std::string d = diff(model.encode_word_reference(word), model.encode_word(word));
+    const std::string d = clipkit::testing::first_difference(model.encode_word_reference(word), model.encode_word(word));
     ASSERT_EQ(d, "") << "word #" << i << " of " << word.size() << " bytes: '" << word << "'";
   }
 }
@@ -69,7 +57,7 @@ TEST(Bpe, LongWordsAgreeWithTheReference) {
   for (const std::vector<std::string>& alphabet :
        {std::vector<std::string>{"a"}, {"a", "b"}, {"t", "h", "e", " "}, {"x", "y", "z", "q"}, letters}) {
     const std::string word = random_word(rng, alphabet, 3000);
-    const std::string d = diff(model.encode_word_reference(word), model.encode_word(word));
+    const std::string d = clipkit::testing::first_difference(model.encode_word_reference(word), model.encode_word(word));
     EXPECT_EQ(d, "") << "word starting '" << word.substr(0, 20) << "'";
   }
 }

@@ -48,24 +48,12 @@ const Tokenizer& tokenizer() {
   return tok;
 }
 
-// "" when equal, else a description with the first differing index.
-std::string diff(const std::vector<int32_t>& expected, const std::vector<int32_t>& actual) {
-  if (expected == actual) return "";
-  size_t i = 0;
-  while (i < expected.size() && i < actual.size() && expected[i] == actual[i]) ++i;
-  std::ostringstream ss;
-  ss << "first difference at index " << i << ": expected "
-     << (i < expected.size() ? std::to_string(expected[i]) : std::string("<end>")) << ", got "
-     << (i < actual.size() ? std::to_string(actual[i]) : std::string("<end>")) << " (sizes " << expected.size()
-     << " vs " << actual.size() << ")";
-  return ss.str();
-}
 
 // Checks one case; returns "" when everything matches.
 std::string check_case(const Case& c) {
   std::string problems;
-  if (std::string d = diff(c.ids, tokenizer().encode(c.text)); !d.empty()) problems += " encode: " + d;
-  if (std::string d = diff(c.tokens_77, tokenizer().tokenize(c.text)); !d.empty()) problems += " tokenize: " + d;
+  if (std::string d = clipkit::testing::first_difference(c.ids, tokenizer().encode(c.text)); !d.empty()) problems += " encode: " + d;
+  if (std::string d = clipkit::testing::first_difference(c.tokens_77, tokenizer().tokenize(c.text)); !d.empty()) problems += " tokenize: " + d;
   bool threw = false;
   try {
     tokenizer().tokenize(c.text, 77, /*truncate=*/false);
