@@ -13,7 +13,7 @@ void add_model_options(CLI::App& app, ModelArgs& args, bool images) {
   app.add_option("--vocab", args.vocab,
                  "BPE merges: bpe_simple_vocab_16e6.txt.gz or vocab.json/merges.txt "
                  "(default: the model folder's, then $CLIPKIT_VOCAB)");
-  app.add_option("--activation", args.activation, "override the activation: quick_gelu or gelu")
+  app.add_option("--activation", args.activation, "override the activation: quick_gelu, gelu or gelu_tanh (SigLIP: every tower)")
       ->check(CLI::IsMember({"quick_gelu", "gelu"}));
   app.add_option("--threads", args.threads, "compute threads (default: all cores)")->check(CLI::Range(0, 1024));
   app.add_option("--precision", args.precision,
