@@ -14,13 +14,8 @@ namespace {
 
 constexpr size_t kMaxVocabBytes = size_t{64} << 20;  // Chinese-CLIP's vocab.txt is 107 KB
 
-// The text for an error message: at most 60 code points.
-std::string quote(std::string_view text) {
-  constexpr size_t kMaxChars = 60;
-  const std::u32string chars = decode_utf8(text);
-  if (chars.size() <= kMaxChars) return "\"" + std::string(text) + "\"";
-  return "\"" + encode_utf8(std::u32string_view(chars).substr(0, kMaxChars)) + "...\"";
-}
+// The text for an error message: at most 60 code points, quoted.
+std::string quote(std::string_view text) { return "\"" + abbreviate(text) + "\""; }
 
 void check_utf8(std::string_view text) {
   if (const auto at = invalid_utf8_offset(text)) {

@@ -17,6 +17,7 @@
 #include <nlohmann/json.hpp>
 
 #include "clipkit/error.hpp"
+#include "clipkit/tokenizer.hpp"
 #include "support/test_support.hpp"
 
 namespace {
@@ -227,6 +228,34 @@ TEST(WordPiece, ConcurrentCallsAgree) {
   }
   for (auto& th : threads) th.join();
   for (size_t m : mismatches) EXPECT_EQ(m, 0u);
+}
+
+// The public clipkit::Tokenizer over the same vocabularies gives the same rows.
+TEST(WordPiece, PublicTokenizerMatchesEveryGolden) {
+  std::map<std::string, clipkit::Tokenizer> tokenizers;
+  for (const char* name : {"vocab.txt", "quirky_vocab.txt"})
+    tokenizers.emplace(name, clipkit::Tokenizer::from_wordpiece(data_dir() / name));
+  const clipkit::Tokenizer& tok = tokenizers.at("vocab.txt");
+  EXPECT_EQ(tok.sot_id(), 101);
+  EXPECT_EQ(tok.eot_id(), 102);
+  EXPECT_EQ(tok.vocab_size(), 2564);
+  size_t matched = 0;
+  for (const Golden& g : goldens()) {
+    const clipkit::Tokenizer& t = tokenizers.at(g.vocab);
+    const std::string d = first_difference(g.ids, t.encode(g.text)) + first_difference(g.tokens_52, t.tokenize(g.text, 52));
+    if (d.empty()) {
+      ++matched;
+    } else {
+      ADD_FAILURE() << nlohmann::json(g.text).dump() << ": " << d;
+    }
+  }
+  EXPECT_EQ(matched, goldens().size());
+  EXPECT_EQ(tok.decode(tok.tokenize("北京大学Peking University", 52)), "北 京 大 学 peking university");
+  expect_error([&] { tok.tokenize(std::string(60 * 3, 'x') + " " + std::string(400, '.'), 52, false); },
+               ErrorCode::invalid_argument, {"too long for context length 52"});
+  expect_error([&] { tok.encode("caf\xe9"); }, ErrorCode::invalid_argument, {"not valid UTF-8"});
+  const fs::path missing = data_dir() / "no_such_vocab.txt";
+  expect_error([&] { clipkit::Tokenizer::from_wordpiece(missing); }, ErrorCode::not_found, {missing.string()});
 }
 
 }  // namespace
