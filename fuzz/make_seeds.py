@@ -25,7 +25,7 @@ import zipfile
 import zlib
 
 TARGETS = ["pickle", "zip", "torch_zip", "safetensors", "png", "jpeg", "gif", "bmp", "webp",
-           "exif", "tokenizer", "sentencepiece", "http"]
+           "exif", "tokenizer", "sentencepiece", "wordpiece", "http"]
 
 
 # ---------------------------------------------------------------- EXIF (TIFF) blocks
@@ -745,6 +745,20 @@ def tokenizer_seeds(shared):
     return out
 
 
+def wordpiece_seeds(texts):
+    """fuzz_wordpiece: byte 0 odd -> a vocab.txt follows, even -> a text follows."""
+    here = os.path.dirname(os.path.abspath(__file__))
+    with open(os.path.join(here, "..", "tests", "data", "chinese_clip", "quirky_vocab.txt"), "rb") as f:
+        quirky = f.read()
+    out = {"vocab_quirky": b"\x01" + quirky, "vocab_no_unk": b"\x01[PAD]\n[CLS]\n[SEP]\n",
+           "vocab_latin1": b"\x01[UNK]\n[CLS]\n[SEP]\ncaf\xe9\n"}
+    for name, text in sorted(texts.items())[:24]:
+        out["text_" + name] = b"\x00" + text
+    out["text_cjk"] = b"\x00" + "一只猫的照片，Ångström Σ 𠀀 ﬁ\u200d\x00\ufffd".encode("utf-8")
+    out["text_long_word"] = b"\x00" + b"a" * 250
+    return out
+
+
 def sentencepiece_seeds(texts):
     """fuzz_sentencepiece: byte 0 odd -> a .model file follows, even -> a text follows."""
     here = os.path.dirname(os.path.abspath(__file__))
@@ -877,6 +891,7 @@ def main():
         "safetensors": safetensors_seeds(),
         "tokenizer": tokenizer_seeds(shared),
         "sentencepiece": sentencepiece_seeds(tokenizer_seeds(shared)),
+        "wordpiece": wordpiece_seeds(tokenizer_seeds(shared)),
         "http": http_seeds(pngs["rgb"], bmps["rgb24"]),
     }
     assert sorted(seeds) == sorted(TARGETS)

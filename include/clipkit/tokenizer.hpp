@@ -5,7 +5,12 @@
 //  - SentencePiece models (SigLIP's T5 unigram / mc4, SigLIP 2's Gemma BPE with byte
 //    fallback), with the clean-up and special tokens a family uses around the .model
 //    file (SentencePieceConventions below). The model file's own normaliser
-//    (nmt_nfkc, identity, …) is applied by SentencePiece itself (Debian's libsentencepiece).
+//    (nmt_nfkc, identity, …) is applied by SentencePiece itself (Debian's libsentencepiece);
+//  - BERT's WordPiece over a vocab.txt (Chinese-CLIP), exactly as cn_clip's
+//    bert_tokenizer.py + cn_clip.clip.tokenize: clean-up (control characters dropped,
+//    whitespace unified), CJK ideographs split apart, lower-casing + accent stripping,
+//    punctuation split, greedy longest-match pieces with "##", [CLS] … [SEP], pad 0,
+//    context 52.
 //
 //   auto clip = clipkit::Tokenizer::from_file("bpe_simple_vocab_16e6.txt.gz");
 //   std::vector<int32_t> row = clip.tokenize("a photo of a cat");  // 77 ids
@@ -13,6 +18,9 @@
 //   auto siglip = clipkit::Tokenizer::from_sentencepiece(
 //       "spiece.model", clipkit::SentencePieceConventions::siglip());
 //   std::vector<int32_t> row64 = siglip.tokenize("a photo of a cat", 64);  // pieces, EOS, pad
+//
+//   auto cn = clipkit::Tokenizer::from_wordpiece("vocab.txt");
+//   std::vector<int32_t> row52 = cn.tokenize("一只猫的照片", 52);  // [CLS] 一 只 猫 … [SEP] 0…
 //
 // Thread-safety: a Tokenizer is immutable after construction; encode/tokenize/decode
 // may be called from many threads at once.
@@ -100,34 +108,48 @@ class Tokenizer {
   static Tokenizer from_sentencepiece(const std::filesystem::path& model_file,
                                       const SentencePieceConventions& c);
 
+  // Loads a BERT WordPiece vocabulary (Chinese-CLIP's `vocab.txt`: one token per line,
+  // id = line number, read as cn_clip's load_vocab; at most 64 MiB) to be used as
+  // Chinese-CLIP does (lower-casing and accent stripping on; a word of more than 200
+  // code points is one [UNK]). Throws Error naming the file: not_found (no such file),
+  // invalid_argument (a folder, …), resource_exhausted (too large), corrupt_data (not
+  // UTF-8, or no [CLS], [SEP] or [UNK] line).
+  static Tokenizer from_wordpiece(const std::filesystem::path& vocab_file);
+
   // The ids of the cleaned text, without special tokens (CLIP: BPE ids without SOT/EOT;
   // SentencePiece: the pieces' ids + id_offset — with canonicalize_hf, "</s>"/"<unk>"
-  // written in the text are included as those tokens).
-  // Throws Error(invalid_argument) when `text` is not valid UTF-8 (SentencePiece
-  // tokenizers; the CLIP tokenizer reads bad bytes as U+FFFD, as Python does).
+  // written in the text are included as those tokens; WordPiece: the pieces' ids, a
+  // "[CLS]" written in the text is punctuation and letters, not the token).
+  // Throws Error(invalid_argument) when `text` is not valid UTF-8 (SentencePiece and
+  // WordPiece tokenizers; the CLIP tokenizer reads bad bytes as U+FFFD, as Python does).
   std::vector<int32_t> encode(std::string_view text) const;
 
   // One row of `context_length` ids.
   //  CLIP: SOT, the ids, EOT, zero padding — as clip.tokenize.
   //  SentencePiece: [BOS] the ids [EOS], then pad_id up to context_length (SigLIP: 64).
+  //  WordPiece: [CLS] the ids [SEP], then 0 up to context_length (Chinese-CLIP: 52); cut
+  //  ids keep the first context_length - 2, as cn_clip.clip.tokenize.
   // If the ids do not fit: with truncate=true they are cut so that the row keeps its
   // specials and EOT/EOS stays last (as transformers' truncation=True, max_length);
   // with truncate=false an Error(invalid_argument) names the text. context_length
-  // must be positive and, for SentencePiece, hold the specials (else invalid_argument).
+  // must be positive and, for SentencePiece and WordPiece, hold the specials (else
+  // invalid_argument).
   std::vector<int32_t> tokenize(std::string_view text, int context_length = 77,
                                 bool truncate = true) const;
 
   // Inverse of encode (for debugging / display); ids outside the vocabulary and
-  // special tokens are skipped.
+  // special tokens are skipped (WordPiece: pieces joined by spaces, "##" glued on).
   std::string decode(std::span<const int32_t> ids) const;
 
   // The id that starts a row (CLIP: SOT; SentencePiece: BOS + id_offset when the
   // conventions add one) and the id that ends the text (CLIP: EOT; SentencePiece: EOS
-  // + id_offset when added), or -1 where the row has none (SigLIP has no BOS).
+  // + id_offset when added; WordPiece: [CLS] and [SEP]), or -1 where the row has none
+  // (SigLIP has no BOS).
   int32_t sot_id() const;
   int32_t eot_id() const;
   // CLIP: the BPE vocabulary size; SentencePiece: the model's piece count (its ids
-  // run from id_offset to id_offset + vocab_size() - 1).
+  // run from id_offset to id_offset + vocab_size() - 1); WordPiece: the vocab.txt's
+  // line count.
   int32_t vocab_size() const;
 
   Tokenizer(Tokenizer&&) noexcept;

@@ -1,5 +1,6 @@
 // text/tokenizer.cpp — clipkit::Tokenizer: CLIP BPE (clean-up, split, BPE, SOT/EOT rows), or a
-// SentencePiece model with its family's conventions (text/sentencepiece.hpp).
+// SentencePiece model with its family's conventions (text/sentencepiece.hpp), or BERT's WordPiece
+// (text/wordpiece.hpp).
 #include "clipkit/tokenizer.hpp"
 
 #include <optional>
@@ -11,6 +12,7 @@
 #include "text/sentencepiece.hpp"
 #include "text/unicode.hpp"
 #include "text/vocab_file.hpp"
+#include "text/wordpiece.hpp"
 
 namespace clipkit {
 
@@ -18,8 +20,10 @@ namespace clipkit {
 struct Tokenizer::Impl {
   explicit Impl(text::BpeModel m) : model(std::move(m)) {}
   explicit Impl(std::unique_ptr<text::SentencePieceTokenizer> s) : sentencepiece(std::move(s)) {}
+  explicit Impl(text::WordPieceTokenizer w) : wordpiece(std::move(w)) {}
   std::optional<text::BpeModel> model;                           // set for CLIP BPE
   std::unique_ptr<text::SentencePieceTokenizer> sentencepiece;  // set for SentencePiece models
+  std::optional<text::WordPieceTokenizer> wordpiece;             // set for WordPiece vocabularies
 };
 
 SentencePieceConventions SentencePieceConventions::siglip() {
@@ -59,8 +63,13 @@ Tokenizer Tokenizer::from_sentencepiece(const std::filesystem::path& model_file,
   return Tokenizer(std::make_unique<Impl>(text::SentencePieceTokenizer::load(model_file, c)));
 }
 
+Tokenizer Tokenizer::from_wordpiece(const std::filesystem::path& vocab_file) {
+  return Tokenizer(std::make_unique<Impl>(text::WordPieceTokenizer::load(vocab_file)));
+}
+
 std::vector<int32_t> Tokenizer::encode(std::string_view text) const {
   if (impl_->sentencepiece) return impl_->sentencepiece->encode(text);
+  if (impl_->wordpiece) return impl_->wordpiece->encode(text);
   const std::u32string cleaned = text::clean_text(text);
   std::vector<int32_t> ids;
   for (const std::string& word : text::pretokenize(cleaned)) {
@@ -72,6 +81,7 @@ std::vector<int32_t> Tokenizer::encode(std::string_view text) const {
 
 std::vector<int32_t> Tokenizer::tokenize(std::string_view text, int context_length, bool truncate) const {
   if (impl_->sentencepiece) return impl_->sentencepiece->tokenize(text, context_length, truncate);
+  if (impl_->wordpiece) return impl_->wordpiece->tokenize(text, context_length, truncate);
   if (context_length <= 0) {
     throw Error(ErrorCode::invalid_argument,
                 "context_length must be positive, got " + std::to_string(context_length));
@@ -98,16 +108,20 @@ std::vector<int32_t> Tokenizer::tokenize(std::string_view text, int context_leng
 
 std::string Tokenizer::decode(std::span<const int32_t> ids) const {
   if (impl_->sentencepiece) return impl_->sentencepiece->decode(ids);
+  if (impl_->wordpiece) return impl_->wordpiece->decode(ids);
   return impl_->model->decode(ids.data(), ids.size());
 }
 
 int32_t Tokenizer::sot_id() const {
+  if (impl_->wordpiece) return impl_->wordpiece->cls_id();
   return impl_->sentencepiece ? impl_->sentencepiece->bos_id() : impl_->model->sot_id();
 }
 int32_t Tokenizer::eot_id() const {
+  if (impl_->wordpiece) return impl_->wordpiece->sep_id();
   return impl_->sentencepiece ? impl_->sentencepiece->eos_id() : impl_->model->eot_id();
 }
 int32_t Tokenizer::vocab_size() const {
+  if (impl_->wordpiece) return impl_->wordpiece->vocab_size();
   return impl_->sentencepiece ? impl_->sentencepiece->piece_count() : impl_->model->vocab_size();
 }
 

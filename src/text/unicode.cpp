@@ -190,6 +190,34 @@ bool is_word_char(char32_t c) {
   return c == U'_' || is_letter(c) || is_number(c);
 }
 
+bool is_control_or_format(char32_t c) {
+  const auto cat = category(c);
+  return cat == UTF8PROC_CATEGORY_CC || cat == UTF8PROC_CATEGORY_CF;
+}
+
+bool is_space_separator(char32_t c) { return category(c) == UTF8PROC_CATEGORY_ZS; }
+
+bool is_punctuation(char32_t c) {
+  switch (category(c)) {
+    case UTF8PROC_CATEGORY_PC:
+    case UTF8PROC_CATEGORY_PD:
+    case UTF8PROC_CATEGORY_PS:
+    case UTF8PROC_CATEGORY_PE:
+    case UTF8PROC_CATEGORY_PI:
+    case UTF8PROC_CATEGORY_PF:
+    case UTF8PROC_CATEGORY_PO:
+      return true;
+    default:
+      return false;
+  }
+}
+
+bool is_nonspacing_mark(char32_t c) { return category(c) == UTF8PROC_CATEGORY_MN; }
+
+std::u32string nfd(std::u32string_view text) {
+  return normalize(text, static_cast<utf8proc_option_t>(UTF8PROC_STABLE | UTF8PROC_DECOMPOSE));
+}
+
 std::u32string nfc(std::u32string_view text) {
   return normalize(text, static_cast<utf8proc_option_t>(UTF8PROC_STABLE | UTF8PROC_COMPOSE));
 }
