@@ -137,6 +137,10 @@ PreprocessOptions preprocess_from_hf(const json& config, const std::string& name
     clip_rules = true;
   } else if (type.empty()) {
     clip_rules = config.contains("crop_size") || config.contains("do_center_crop");
+  } else if (type.size() > 4 && type.compare(type.size() - 4, 4, "Fast") == 0) {
+    unsupported(name, "image_processor_type " + type +
+                          " (the fast processors resize torch tensors with torchvision's antialias, not Pillow; "
+                          "clipkit reproduces the Pillow ones, e.g. " + type.substr(0, type.size() - 4) + ")");
   } else {
     unsupported(name, "image_processor_type " + type +
                           " (clipkit reproduces SiglipImageProcessor and CLIPImageProcessor; SigLIP 2's NaFlex "

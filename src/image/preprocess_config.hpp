@@ -49,7 +49,8 @@ PreprocessOptions preprocess_from_open_clip(const nlohmann::json& config,
 // do_convert_rgb is read but does not change the result: transformers converts first when
 // it is true, and when it is false or absent (SiglipImageProcessor's default) it gives an
 // RGB image the same result and raises for every other mode — clipkit converts first.
-// Unsupported: other processor types (Siglip2ImageProcessor's NaFlex patches, …),
+// Unsupported: other processor types (Siglip2ImageProcessor's NaFlex patches, the
+// torchvision-tensor "…Fast" processors, …),
 // do_resize false, non-square sizes or crops, a crop larger than shortest_edge, other
 // resample filters (0 nearest, 1 lanczos, 4 box, 5 hamming).
 PreprocessOptions preprocess_from_hf(const nlohmann::json& config,

@@ -148,6 +148,8 @@ TEST(PreprocessFromHf, RefusesWhatItDoesNotReproduce) {
   };
   refuse(R"({"image_processor_type": "Siglip2ImageProcessor", "max_num_patches": 256})", ErrorCode::unsupported,
          {"m/preprocessor_config.json", "Siglip2ImageProcessor", "NaFlex"});
+  refuse(R"({"image_processor_type": "SiglipImageProcessorFast"})", ErrorCode::unsupported,
+         {"SiglipImageProcessorFast", "antialias", "e.g. SiglipImageProcessor)"});
   refuse(R"({"resample": 1})", ErrorCode::unsupported, {"resample 1"});
   refuse(R"({"size": {"height": 224, "width": 256}})", ErrorCode::unsupported, {"not square"});
   refuse(R"({"do_resize": false})", ErrorCode::unsupported, {"do_resize false"});
