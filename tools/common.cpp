@@ -13,7 +13,7 @@ void add_model_options(CLI::App& app, ModelArgs& args, bool images) {
   app.add_option("--vocab", args.vocab,
                  "BPE merges: bpe_simple_vocab_16e6.txt.gz or vocab.json/merges.txt "
                  "(default: the model folder's, then $CLIPKIT_VOCAB)");
-  app.add_option("--activation", args.activation, "override the activation: quick_gelu or gelu")
+  app.add_option("--activation", args.activation, "override the activation: quick_gelu, gelu or gelu_tanh (SigLIP: every tower)")
       ->check(CLI::IsMember({"quick_gelu", "gelu"}));
   app.add_option("--threads", args.threads, "compute threads (default: all cores)")->check(CLI::Range(0, 1024));
   app.add_option("--precision", args.precision,
@@ -150,7 +150,20 @@ nlohmann::json model_json(const Model& model) {
                       {"patch_size", c.vision_patch_size}}},
           {"text", {{"width", c.text_width}, {"layers", c.text_layers}, {"heads", c.text_heads},
                     {"context_length", c.context_length}, {"vocab_size", c.vocab_size}}},
-          {"logit_scale", model.logit_scale()}};
+          {"logit_scale", model.logit_scale()},
+          {"family", info.family},
+          {"scoring", to_string(info.scoring)},
+          {"logit_bias", model.logit_bias()},
+          {"preprocess", {{"size", info.preprocess.size}, {"mean", info.preprocess.mean},
+                          {"std", info.preprocess.std}}}};
+  nlohmann::json choices = nlohmann::json::object();
+  for (const auto& [what, value] : info.choices) choices[what] = value;
+  j["choices"] = choices;
+  if (info.tokenizer.kind == "sentencepiece")
+    j["tokenizer"] = {{"kind", info.tokenizer.kind}, {"conventions", info.tokenizer.conventions},
+                      {"clean", info.tokenizer.clean}};
+  else
+    j["tokenizer"] = {{"kind", info.tokenizer.kind}};
   put_path(j, "path", info.path.string());
   return j;
 }

@@ -43,7 +43,7 @@ class Clip {
   const Tokenizer& tokenizer() const { return *tokenizer_; }
   const ClipOptions& options() const { return options_; }
 
-  // Decode + CLIP transform at the model's resolution.
+  // Decode + the transform the model declares (model().info().preprocess).
   std::vector<float> preprocess_file(const std::filesystem::path& path) const;
 
   std::vector<float> embed_image(const Image& image) const;                 // embed_dim

@@ -51,15 +51,11 @@ Clip::Clip(std::shared_ptr<const Model> model, std::shared_ptr<const Tokenizer> 
     : model_(std::move(model)), tokenizer_(std::move(tokenizer)), options_(options) {}
 
 std::vector<float> Clip::preprocess_file(const fs::path& path) const {
-  PreprocessOptions pre;
-  pre.size = model_->image_size();
-  return clip_preprocess(decode_image_file(path, options_.decode), pre);
+  return clip_preprocess(decode_image_file(path, options_.decode), model_->info().preprocess);
 }
 
 std::vector<float> Clip::embed_image(const Image& image) const {
-  PreprocessOptions pre;
-  pre.size = model_->image_size();
-  return model_->encode_images(clip_preprocess(image, pre), 1);
+  return model_->encode_images(clip_preprocess(image, model_->info().preprocess), 1);
 }
 
 std::vector<float> Clip::embed_image_file(const fs::path& path) const {

@@ -9,13 +9,6 @@
 
 namespace clipkit::model {
 
-namespace {
-
-kernels::Activation kernel_activation(Activation a) {
-  return a == Activation::gelu ? kernels::Activation::gelu : kernels::Activation::quick_gelu;
-}
-
-}  // namespace
 
 std::vector<float> encode_images(const ClipWeights& w, const float* pixels, size_t count) {
   const ModelConfig& c = w.config;

@@ -214,13 +214,12 @@ ClipWeights weights_from_checkpoint(io::Checkpoint&& ckpt) {
   return w;
 }
 
-namespace {
-
 void pack_block(BlockWeights& b, size_t w, kernels::Precision p) {
+  const size_t mlp = b.c_fc_bias.size();  // 4·w in CLIP
   b.in_proj = kernels::Linear(b.in_proj_weight.data(), w, 3 * w, b.in_proj_bias.data(), p);
   b.out_proj = kernels::Linear(b.out_proj_weight.data(), w, w, b.out_proj_bias.data(), p);
-  b.c_fc = kernels::Linear(b.c_fc_weight.data(), w, 4 * w, b.c_fc_bias.data(), p);
-  b.c_proj = kernels::Linear(b.c_proj_weight.data(), 4 * w, w, b.c_proj_bias.data(), p);
+  b.c_fc = kernels::Linear(b.c_fc_weight.data(), w, mlp, b.c_fc_bias.data(), p);
+  b.c_proj = kernels::Linear(b.c_proj_weight.data(), mlp, w, b.c_proj_bias.data(), p);
   for (Buffer* buffer : {&b.in_proj_weight, &b.in_proj_bias, &b.out_proj_weight, &b.out_proj_bias, &b.c_fc_weight,
                          &b.c_fc_bias, &b.c_proj_weight, &b.c_proj_bias})
     Buffer().swap(*buffer);
@@ -230,8 +229,6 @@ size_t block_bytes(const BlockWeights& b) {
   return b.in_proj.weight_bytes() + b.out_proj.weight_bytes() + b.c_fc.weight_bytes() + b.c_proj.weight_bytes() +
          4 * b.ln_1_weight.size() * sizeof(float);
 }
-
-}  // namespace
 
 void pack_weights(ClipWeights& w, kernels::Precision precision) {
   const ModelConfig& c = w.config;

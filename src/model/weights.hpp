@@ -26,8 +26,8 @@ struct BlockWeights {
   Buffer in_proj_weight, in_proj_bias;    // 3w × w, 3w
   Buffer out_proj_weight, out_proj_bias;  // w × w, w
   Buffer ln_2_weight, ln_2_bias;
-  Buffer c_fc_weight, c_fc_bias;          // 4w × w, 4w
-  Buffer c_proj_weight, c_proj_bias;      // w × 4w, w
+  Buffer c_fc_weight, c_fc_bias;          // m × w, m (MLP width m: 4w in CLIP)
+  Buffer c_proj_weight, c_proj_bias;      // w × m, w
   // The four GEMMs, packed by pack_weights (which frees the buffers above).
   kernels::Linear in_proj, out_proj, c_fc, c_proj;
 };
@@ -72,6 +72,11 @@ ClipWeights weights_from_checkpoint(io::Checkpoint&& ckpt);
 // transformer blocks run in `precision`; the patch embedding and the two output
 // projections stay fp32 (about 1% of the work, and the most sensitive to rounding).
 void pack_weights(ClipWeights& weights, kernels::Precision precision);
+
+// Packs one block's four GEMMs (MLP width = c_fc_bias.size()) and frees the buffers.
+void pack_block(BlockWeights& block, size_t width, kernels::Precision precision);
+// Resident bytes of a packed block.
+size_t block_bytes(const BlockWeights& block);
 
 // Random weights of the right shapes (normal, seeded), for benchmarks and tests.
 ClipWeights random_weights(const ModelConfig& config, uint64_t seed);
