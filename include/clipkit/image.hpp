@@ -122,6 +122,12 @@ struct PreprocessOptions {
   double rescale_factor = 1.0 / 255.0;
 };
 
+// Names as the configs spell them: "bicubic"/"bilinear", "shortest"/"squash"/"longest",
+// "torchvision"/"transformers".
+const char* to_string(Interpolation interpolation);
+const char* to_string(ResizeMode mode);
+const char* to_string(PreprocessOrder order);
+
 // Resize(size, BICUBIC) on the shorter side in the image's own mode, CenterCrop(size),
 // convert("RGB"): returns size*size*3 bytes (HWC) — the 8-bit pixels before ToTensor.
 std::vector<uint8_t> clip_resize_crop_rgb(const Image& image, int size);

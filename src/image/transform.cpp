@@ -116,6 +116,23 @@ Image center_crop_or_pad(const Image& image, int n) {
 }  // namespace
 }  // namespace image
 
+const char* to_string(Interpolation interpolation) {
+  return interpolation == Interpolation::bilinear ? "bilinear" : "bicubic";
+}
+
+const char* to_string(ResizeMode mode) {
+  switch (mode) {
+    case ResizeMode::shortest: return "shortest";
+    case ResizeMode::squash: return "squash";
+    case ResizeMode::longest: return "longest";
+  }
+  return "?";
+}
+
+const char* to_string(PreprocessOrder order) {
+  return order == PreprocessOrder::transformers ? "transformers" : "torchvision";
+}
+
 std::vector<uint8_t> clip_resize_crop_rgb(const Image& image, int size) {
   PreprocessOptions options;
   options.size = size;

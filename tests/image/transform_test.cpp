@@ -159,6 +159,16 @@ TEST(SiglipPreprocess, DefaultsAreClipAndSquareImagesAgree) {
   }
 }
 
+TEST(SiglipPreprocess, OptionNames) {
+  EXPECT_STREQ(to_string(Interpolation::bilinear), "bilinear");
+  EXPECT_STREQ(to_string(Interpolation::bicubic), "bicubic");
+  EXPECT_STREQ(to_string(ResizeMode::shortest), "shortest");
+  EXPECT_STREQ(to_string(ResizeMode::squash), "squash");
+  EXPECT_STREQ(to_string(ResizeMode::longest), "longest");
+  EXPECT_STREQ(to_string(PreprocessOrder::torchvision), "torchvision");
+  EXPECT_STREQ(to_string(PreprocessOrder::transformers), "transformers");
+}
+
 TEST(SiglipPreprocess, LongestSizeFollowsOpenClip) {
   using image::longest_resize_size;
   EXPECT_EQ(longest_resize_size(640, 427, 48), (std::pair{48, 32}));   // round(32.025)
