@@ -25,7 +25,7 @@ import zipfile
 import zlib
 
 TARGETS = ["pickle", "zip", "torch_zip", "safetensors", "png", "jpeg", "gif", "bmp", "webp",
-           "exif", "tokenizer", "http"]
+           "exif", "tokenizer", "sentencepiece", "http"]
 
 
 # ---------------------------------------------------------------- EXIF (TIFF) blocks
@@ -745,6 +745,22 @@ def tokenizer_seeds(shared):
     return out
 
 
+def sentencepiece_seeds(texts):
+    """fuzz_sentencepiece: byte 0 odd -> a .model file follows, even -> a text follows."""
+    here = os.path.dirname(os.path.abspath(__file__))
+    out = {}
+    for name in ("unigram", "gemma_bpe"):
+        with open(os.path.join(here, "..", "tests", "data", "siglip", "tokenizers", name + ".model"), "rb") as f:
+            model = f.read()
+        out["model_" + name] = b"\x01" + model
+        out["model_%s_half" % name] = b"\x01" + model[: len(model) // 2]
+    for name, text in sorted(texts.items())[:24]:
+        out["text_" + name] = b"\x00" + text
+    out["text_specials"] = b"\x00" + "</s> a_b <unk> \u2581x </S> Σ".encode("utf-8")
+    out["text_long"] = b"\x00" + b"photo " * 80
+    return out
+
+
 # ---------------------------------------------------------------- HTTP
 
 TOKEN = "fuzz-token"
@@ -860,6 +876,7 @@ def main():
         "torch_zip": torch_zip_seeds(pickles["state_dict_p2"], pickles["torchscript_module"]),
         "safetensors": safetensors_seeds(),
         "tokenizer": tokenizer_seeds(shared),
+        "sentencepiece": sentencepiece_seeds(tokenizer_seeds(shared)),
         "http": http_seeds(pngs["rgb"], bmps["rgb24"]),
     }
     assert sorted(seeds) == sorted(TARGETS)

@@ -249,4 +249,10 @@ std::u32string_view python_strip(std::u32string_view text) {
   return text.substr(begin, end - begin);
 }
 
+std::string abbreviate(std::string_view utf8, size_t max_chars) {
+  const std::u32string chars = decode_utf8(utf8);
+  if (chars.size() <= max_chars) return std::string(utf8);
+  return encode_utf8(std::u32string_view(chars).substr(0, max_chars)) + "...";
+}
+
 }  // namespace clipkit::text

@@ -34,6 +34,10 @@ std::u32string nfkc(std::u32string_view text);
 // Python's str.lower().
 std::u32string python_lower(std::u32string_view text);
 
+// `utf8` cut to its first `max_chars` code points with "..." when longer, for an error
+// message that quotes a text.
+std::string abbreviate(std::string_view utf8, size_t max_chars = 60);
+
 // Python's str.strip() with no argument.
 std::u32string_view python_strip(std::u32string_view text);
 

@@ -129,6 +129,15 @@ TEST(SiglipLoad, HeadsThatDoNotDivideTheWidthNameTheirSource) {
                 "(vision_config.num_attention_heads)"});
 }
 
+TEST(SiglipLoad, AnImageSizeThatDisagreesWithThePositionEmbeddingIsNamed) {
+  testing::TempDir tmp;
+  const fs::path dir = copy_of(tmp, "d", "hf");
+  edit_json(dir / "config.json", [](nlohmann::json& j) { j["vision_config"]["image_size"] = 48; });
+  expect_error([&] { Model::load(dir); }, ErrorCode::corrupt_data,
+               {"vision_config.image_size 48 with 16-pixel patches gives 3² patches, but the position embedding "
+                "has 4 rows"});
+}
+
 TEST(SiglipLoad, AnUnknownActivationIsRefused) {
   testing::TempDir tmp;
   const fs::path dir = copy_of(tmp, "a", "hf");

@@ -92,7 +92,7 @@ TEST_P(SiglipParity, EmbeddingsAndSigmoidScoresMatchTheReference) {
 
 INSTANTIATE_TEST_SUITE_P(Fixtures, SiglipParity,
                          ::testing::Values(Case{"a", "open_clip"}, Case{"a", "hf"}, Case{"b", "hf"},
-                                           Case{"c", "open_clip"}),
+                                           Case{"c", "open_clip"}, Case{"d", "open_clip"}, Case{"d", "hf"}),
                          [](const auto& info) { return info.param.model + "_" + info.param.format; });
 
 }  // namespace
