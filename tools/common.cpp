@@ -155,7 +155,10 @@ nlohmann::json model_json(const Model& model) {
           {"scoring", to_string(info.scoring)},
           {"logit_bias", model.logit_bias()},
           {"preprocess", {{"size", info.preprocess.size}, {"mean", info.preprocess.mean},
-                          {"std", info.preprocess.std}}}};
+                          {"std", info.preprocess.std},
+                          {"resize_mode", to_string(info.preprocess.resize_mode)},
+                          {"interpolation", to_string(info.preprocess.interpolation)},
+                          {"order", to_string(info.preprocess.order)}}}};
   nlohmann::json choices = nlohmann::json::object();
   for (const auto& [what, value] : info.choices) choices[what] = value;
   j["choices"] = choices;
