@@ -167,6 +167,30 @@ TEST(ChineseClip, InfoNamesTheChoices) {
     EXPECT_NE(all.find(fragment), std::string::npos) << fragment << " in\n" << all;
 }
 
+// The model declares cn_clip's transform (squash, bicubic, torchvision order): clipkit's
+// preprocessing of the fixture images gives the reference's tensors.
+TEST(ChineseClip, PreprocessIsCnClipsImageTransform) {
+  const fs::path dir = data_dir() / "models" / "a";
+  const nlohmann::json e = testing::read_json(dir / "expected.json");
+  auto model = Model::load(dir / "clip_cn_test.pt");
+  const PreprocessOptions& p = model->info().preprocess;
+  EXPECT_EQ(p.size, 48);
+  EXPECT_EQ(p.resize_mode, ResizeMode::squash);
+  EXPECT_EQ(p.interpolation, Interpolation::bicubic);
+  EXPECT_EQ(p.order, PreprocessOrder::torchvision);
+  for (const auto& image : e["images"]) {
+    const std::string name = image.get<std::string>();
+    DecodeOptions no_exif;
+    no_exif.apply_exif_orientation = false;
+    const auto got = clip_preprocess(decode_image_file(testing::images_dir() / name, no_exif), p);
+    const auto want = read_f32(dir / "pixels" / (name + ".f32"));
+    ASSERT_EQ(got.size(), want.size()) << name;
+    const double diff = testing::max_abs_diff(got, want);
+    EXPECT_LE(diff, 1e-6) << name;  // identical 8-bit pixels, as for CLIP
+    std::cout << "  " << name << ": max|Δ| " << diff << "\n";
+  }
+}
+
 // clipkit::Clip (what the CLI uses) picks the WordPiece tokenizer for a Chinese-CLIP
 // checkpoint and gives the reference's text embeddings from the texts themselves.
 TEST(ChineseClip, ClipTokenizesWithTheVocabulary) {

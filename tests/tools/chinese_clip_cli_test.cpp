@@ -55,11 +55,18 @@ TEST(ChineseClipCli, EmbedAndInfoOnACnClipCheckpoint) {
   const fs::path dir = data_dir() / "models" / "a";
   const nlohmann::json e = testing::read_json(dir / "expected.json");
   const std::string model = (dir / "clip_cn_test.pt").string(), vocab = (data_dir() / "vocab.txt").string();
-  const auto r = testing::run_clipkit({"embed", "--model", model, "--vocab", vocab, "--json", "--raw", "--text",
+  const auto r = testing::run_clipkit({"embed", "--model", model, "--vocab", vocab, "--json", "--raw", "--no-exif",
+                                       "--image", (testing::images_dir() / "chelsea.png").string(), "--text",
                                        e["texts"][0].get<std::string>(), "--text", e["texts"][3].get<std::string>()},
                                       "", 120);
   ASSERT_EQ(r.exit_code, 0) << r.err;
   const auto j = nlohmann::json::parse(r.out);
+  // The image goes through cn_clip's transform (squash, bicubic) from the file itself.
+  ASSERT_EQ(j["images"].size(), 1u);
+  const auto image = j["images"][0]["embedding"].get<std::vector<float>>();
+  const auto want_image = e["image_features"][1].get<std::vector<float>>();  // chelsea.png
+  EXPECT_GE(testing::cosine(image, want_image), testing::kMinCosine);
+  EXPECT_LE(testing::max_abs_diff(image, want_image), testing::kMaxAbsRelative * testing::max_abs(want_image));
   ASSERT_EQ(j["texts"].size(), 2u);
   for (size_t k = 0; k < 2; ++k) {
     const size_t i = k == 0 ? 0 : 3;

@@ -61,10 +61,15 @@ Loaded load(io::Checkpoint&& ckpt, const ModelOptions& options, ModelInfo& info)
   info.parameters = w.parameters;
   info.weight_bytes = w.weight_bytes;
   info.architecture = architecture_name(c);
-  info.preprocess.size = c.vision.image_resolution;  // CLIP's mean/std, as cn_clip's image_transform
-  info.choices.push_back({"preprocess", "cn_clip resizes to " + std::to_string(c.vision.image_resolution) + "x" +
+  // cn_clip's image_transform: Resize((R, R), BICUBIC) — the whole image squashed to the
+  // square, no crop — then convert("RGB"), ToTensor, Normalize with CLIP's mean/std.
+  info.preprocess.size = c.vision.image_resolution;
+  info.preprocess.resize_mode = ResizeMode::squash;
+  info.preprocess.interpolation = Interpolation::bicubic;
+  info.preprocess.order = PreprocessOrder::torchvision;
+  info.choices.push_back({"preprocess", "squash to " + std::to_string(c.vision.image_resolution) + "x" +
                                             std::to_string(c.vision.image_resolution) +
-                                            " (bicubic, no crop); clipkit's transform crops the centre"});
+                                            ", bicubic, no crop, CLIP mean/std (cn_clip's image_transform)"});
   info.choices.insert(info.choices.end(), c.choices.begin(), c.choices.end());
 
   Loaded loaded;
