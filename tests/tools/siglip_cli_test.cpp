@@ -94,3 +94,40 @@ TEST(SiglipCliReport, InfoNamesTheFamilyAndItsChoices) {
 
 }  // namespace
 }  // namespace clipkit
+
+namespace clipkit {
+namespace {
+
+// index + search on a SigLIP folder: the cosines `search --json` reports are those of the
+// reference's embeddings (open_clip), in the same order.
+TEST(SiglipCliSearch, TextSearchRanksByTheReferenceCosines) {
+  const nlohmann::json e = testing::read_json(fixture("c") / "expected.json");
+  testing::TempDir tmp;
+  const fs::path images = tmp.path() / "images";
+  fs::create_directories(images);
+  const std::vector<size_t> picked = {0, 1, 2, 3};  // CLIP.png chelsea.png astronaut.png rocket.jpg
+  for (size_t i : picked) fs::copy_file(testing::images_dir() / e["images"][i].get<std::string>(), images / e["images"][i].get<std::string>());
+  const std::string db = (tmp.path() / "index.db").string();
+  auto r = testing::run_clipkit({"index", "--no-exif", "--model", (fixture("c") / "open_clip").string(), "--db", db,
+                                 images.string()});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const std::string query = e["texts"][2].get<std::string>();  // "a cat"
+  r = testing::run_clipkit({"search", "--db", db, "--json", "-k", "4", query});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const nlohmann::json results = nlohmann::json::parse(r.out)["results"];
+  ASSERT_EQ(results.size(), 4u);
+  const auto text = e["text_features"][2].get<std::vector<float>>();
+  double previous = 2;
+  for (const auto& hit : results) {
+    const std::string name = fs::path(hit["path"].get<std::string>()).filename().string();
+    size_t i = 0;
+    while (e["images"][i] != name) ++i;
+    const double want = testing::cosine(e["image_features"][i].get<std::vector<float>>(), text);
+    EXPECT_NEAR(hit["score"].get<double>(), want, 1e-4) << name;
+    EXPECT_LE(want, previous + 1e-6) << name << " is ranked above a closer image";
+    previous = want;
+  }
+}
+
+}  // namespace
+}  // namespace clipkit
