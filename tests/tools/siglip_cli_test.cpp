@@ -1,6 +1,7 @@
 // SigLIP through the CLI, end to end: the folder's tokenizer and preprocessing, the
 // model, and sigmoid scores — against the reference's numbers (tests/data/siglip,
 // made by open_clip v2.24.0 + timm v0.9.16 from the files themselves).
+#include <cstring>
 #include <string>
 #include <vector>
 
@@ -126,6 +127,34 @@ TEST(SiglipCliSearch, TextSearchRanksByTheReferenceCosines) {
     EXPECT_NEAR(hit["score"].get<double>(), want, 1e-4) << name;
     EXPECT_LE(want, previous + 1e-6) << name << " is ranked above a closer image";
     previous = want;
+  }
+}
+
+}  // namespace
+}  // namespace clipkit
+
+namespace clipkit {
+namespace {
+
+// preprocess --model writes the tensor the reference fed the model (open_clip's squash,
+// bicubic for a, bilinear for c), every element within one 8-bit level.
+TEST(SiglipCliPreprocess, ModelTransformGivesTheReferenceTensor) {
+  for (const std::string model : {"a", "c"}) {
+    const nlohmann::json e = testing::read_json(fixture(model) / "expected.json");
+    testing::TempDir tmp;
+    for (size_t i = 0; i < e["images"].size(); ++i) {
+      const std::string image = e["images"][i].get<std::string>();
+      const fs::path npy = tmp.path() / (image + ".npy");
+      const auto r = testing::run_clipkit({"preprocess", "--no-exif", "--model", (fixture(model) / "open_clip").string(),
+                                           "--image", (testing::images_dir() / image).string(), "--out", npy.string()});
+      ASSERT_EQ(r.exit_code, 0) << r.err;
+      const auto got = testing::read_npy(npy);
+      const auto bytes = testing::read_bytes(fixture(model) / "pixels" / (image + ".f32"));
+      std::vector<float> want(bytes.size() / 4);
+      std::memcpy(want.data(), bytes.data(), bytes.size());
+      ASSERT_EQ(got.data.size(), want.size()) << model << " " << image;
+      EXPECT_LE(testing::max_abs_diff(got.data, want), 0.02) << model << " " << image;
+    }
   }
 }
 
