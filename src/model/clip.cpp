@@ -49,6 +49,25 @@ fs::path find_vocab(const fs::path& model_path, const ClipOptions& options, cons
                                     "merges.txt) or set CLIPKIT_VOCAB");
 }
 
+// The SentencePiece tokenizer the model's folder declares (ModelInfo::tokenizer); a
+// --vocab FILE.model takes the place of the folder's file, with the same conventions.
+Tokenizer sentencepiece_tokenizer(const fs::path& model_path, const ClipOptions& options, const Model& model) {
+  const TokenizerSpec& spec = model.info().tokenizer;
+  fs::path file = spec.file;
+  if (!options.vocab.empty()) file = options.vocab;
+  if (file.empty())
+    throw Error(ErrorCode::not_found, model_path.string() + ": no SentencePiece tokenizer beside the model "
+                                                            "(spiece.model, tokenizer.model); pass --vocab FILE.model");
+  SentencePieceConventions c = spec.conventions == "siglip2" ? SentencePieceConventions::siglip2()
+                               : spec.clean == "canonicalize_hf" ? SentencePieceConventions::siglip_hf()
+                                                                 : SentencePieceConventions::siglip();
+  using Clean = SentencePieceConventions::Clean;
+  if (spec.clean == "whitespace") c.clean = Clean::whitespace;
+  if (spec.clean == "lower") c.clean = Clean::lower;
+  if (spec.clean == "canonicalize") c.clean = Clean::canonicalize;
+  return Tokenizer::from_sentencepiece(file, c);
+}
+
 }  // namespace
 
 Clip Clip::load(const fs::path& model_path, const ClipOptions& options) {
@@ -58,6 +77,15 @@ Clip Clip::load(const fs::path& model_path, const ClipOptions& options) {
     if (tokenizer->vocab_size() != model->config().vocab_size)
       throw Error(ErrorCode::invalid_argument, "the WordPiece vocabulary has " + std::to_string(tokenizer->vocab_size()) +
                                                    " lines but the model's word embedding has " +
+                                                   std::to_string(model->config().vocab_size) + " rows");
+    return Clip(std::move(model), std::move(tokenizer), options);
+  }
+  if (model->info().tokenizer.kind == "sentencepiece") {
+    auto tokenizer = std::make_shared<const Tokenizer>(sentencepiece_tokenizer(model_path, options, *model));
+    // The token embedding may have more rows than the tokenizer has pieces, never fewer.
+    if (tokenizer->vocab_size() > model->config().vocab_size)
+      throw Error(ErrorCode::invalid_argument, "the tokenizer has " + std::to_string(tokenizer->vocab_size()) +
+                                                   " pieces but the model's token embedding has only " +
                                                    std::to_string(model->config().vocab_size) + " rows");
     return Clip(std::move(model), std::move(tokenizer), options);
   }

@@ -95,7 +95,7 @@ TEST(SiglipLoad, InfoSaysWhichRuleGaveEachChoice) {
   EXPECT_EQ(hf->info().format, "hf-safetensors");
   EXPECT_EQ(hf->info().dtype, "bf16");
   EXPECT_EQ(choice(*hf, "vision heads"), "3 (vision_config.num_attention_heads)");
-  EXPECT_EQ(choice(*hf, "activation"), "vision gelu_tanh, text gelu_tanh (hidden_act)");
+  EXPECT_EQ(choice(*hf, "activations"), "vision gelu_tanh, text gelu_tanh (hidden_act)");
   EXPECT_EQ(hf->info().tokenizer.conventions, "siglip2");
   EXPECT_EQ(hf->config().embed_dim, 72);
   EXPECT_EQ(hf->config().image_resolution, 64);

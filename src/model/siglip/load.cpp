@@ -207,7 +207,7 @@ void read_hf_config(const json& config, const std::string& file, Config& c, Stat
   c.vision_eps = eps_at(vision, "layer_norm_eps", 1e-6f, "vision_config.", file);
   c.text_eps = eps_at(text, "layer_norm_eps", 1e-6f, "text_config.", file);
   c.choices.push_back({"config", "Hugging Face SiglipConfig (config.json)"});
-  c.choices.push_back({"activation", std::string("vision ") + to_string(c.vision_activation) + ", text " +
+  c.choices.push_back({"activations", std::string("vision ") + to_string(c.vision_activation) + ", text " +
                                          to_string(c.text_activation) + " (hidden_act)"});
 }
 
@@ -249,7 +249,7 @@ void read_open_clip_config(const json& config, const std::string& file, Config& 
   c.text_eps = eps_at(io::json_section(text, "norm_kwargs", file), "eps", 1e-5f, "text_cfg.norm_kwargs.", file);
   c.vision_eps = 1e-6f;  // timm's ViT LayerNorm
   c.choices.push_back({"config", "open_clip model_cfg (open_clip_config.json), timm tower " + timm_name});
-  c.choices.push_back({"activation", std::string("vision ") + to_string(c.vision_activation) +
+  c.choices.push_back({"activations", std::string("vision ") + to_string(c.vision_activation) +
                                          (heads ? " (timm's " + timm_name + ")" : " (timm's default)") + ", text " +
                                          to_string(c.text_activation) + " (text_cfg.act_kwargs)"});
 }
@@ -481,7 +481,7 @@ Weights load_weights(io::Checkpoint&& ckpt) {
                    {{"vision heads", std::to_string(c.vision_heads) + " (" + stated.vision_heads_from + ")"},
                     {"text heads", std::to_string(c.text_heads) + " (" + stated.text_heads_from + ")"}});
   c.choices.push_back({"pooling", "image: MAP head (probe attention, token 0); text: last position"});
-  c.choices.push_back({"scores", "sigmoid(exp(logit_scale)·cos + logit_bias), per text"});
+  c.choices.push_back({"score", "sigmoid(exp(logit_scale)·cos + logit_bias), per text"});
 
   // Every tensor: present, the right shape, nothing else.
   const bool text_bias = tensors.count("text.text_projection.bias") > 0;
