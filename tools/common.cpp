@@ -11,7 +11,7 @@ void add_model_options(CLI::App& app, ModelArgs& args, bool images) {
                  "CLIP checkpoint: OpenAI .pt, .safetensors, or a Hugging Face / open_clip folder "
                  "(default: $CLIPKIT_MODEL, else the embedded emoji-clip model)");
   app.add_option("--vocab", args.vocab,
-                 "BPE merges: bpe_simple_vocab_16e6.txt.gz or vocab.json/merges.txt "
+                 "BPE merges: bpe_simple_vocab_16e6.txt.gz or vocab.json/merges.txt; Chinese-CLIP: its vocab.txt "
                  "(default: the model folder's, then $CLIPKIT_VOCAB)");
   app.add_option("--activation", args.activation, "override the activation: quick_gelu, gelu or gelu_tanh (SigLIP: every tower)")
       ->check(CLI::IsMember({"quick_gelu", "gelu"}));
