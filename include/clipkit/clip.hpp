@@ -24,7 +24,9 @@
 namespace clipkit {
 
 struct ClipOptions {
-  // BPE merges: bpe_simple_vocab_16e6.txt.gz, vocab.json / merges.txt, or a folder.
+  // CLIP: BPE merges — bpe_simple_vocab_16e6.txt.gz, vocab.json / merges.txt, or a folder.
+  // SigLIP: a SentencePiece .model in place of the folder's (same conventions).
+  // Chinese-CLIP: its WordPiece vocab.txt (cn_clip/clip/vocab.txt).
   // Empty: the model folder's files, then $CLIPKIT_VOCAB, then
   // bpe_simple_vocab_16e6.txt.gz beside the model file.
   std::filesystem::path vocab;

@@ -1,6 +1,7 @@
 // clipkit/model.hpp — an image–text model: OpenAI-architecture CLIP ViTs (as
-// OpenAI's clip/model.py) and SigLIP / SigLIP 2 (as open_clip + timm and
-// transformers' modeling_siglip), loaded from the checkpoints people have.
+// OpenAI's clip/model.py), SigLIP / SigLIP 2 (as open_clip + timm and
+// transformers' modeling_siglip) and Chinese-CLIP (OpenAI's ViT + a BERT text tower, as
+// cn_clip), loaded from the checkpoints people have.
 //
 //   auto model = clipkit::Model::load("ViT-B-32.pt");          // or an HF/open_clip folder
 //   std::vector<float> img = model->encode_images(pixels, 1);  // 1 × embed_dim
@@ -59,8 +60,10 @@ const char* to_string(Scoring scoring);
 
 // The tokenizer a model needs, found beside its weights.
 struct TokenizerSpec {
-  std::string kind = "clip-bpe";  // "clip-bpe" (OpenAI's BPE) or "sentencepiece"
-  std::filesystem::path file;     // sentencepiece: the .model file
+  // "clip-bpe" (OpenAI's BPE), "sentencepiece" or "wordpiece" (Chinese-CLIP's BERT
+  // vocab.txt: Tokenizer::from_wordpiece, rows of context_length() = 52)
+  std::string kind = "clip-bpe";
+  std::filesystem::path file;     // sentencepiece: the .model file; wordpiece: vocab.txt if found
   // sentencepiece: "siglip" (T5 / mc4 vocab: EOS 1 appended, pad 1) or "siglip2"
   // (Gemma vocab: no BOS, EOS 1, pad 0).
   std::string conventions;
@@ -90,7 +93,7 @@ struct ModelConfig {
 
 struct ModelInfo {
   std::filesystem::path path;   // what was loaded (empty for a random model)
-  std::string family = "clip";  // "clip" or "siglip"
+  std::string family = "clip";  // "clip", "siglip" or "chinese_clip"
   std::string format;           // "openai-torchscript", "torch-state-dict", "hf-safetensors", ...
   std::string architecture;     // "ViT-B/32"-style name when recognised, else "ViT"
   std::string dtype;            // dtype of the stored weights ("f16", "f32", "bf16")
@@ -119,9 +122,11 @@ class Model {
   // Loads a checkpoint file (.pt, .bin, .safetensors) or folder (Hugging Face,
   // open_clip). CLIP dimensions are inferred from tensor shapes (heads = width / 64)
   // unless a config file states them; SigLIP needs its config file (heads,
-  // activations, LayerNorm eps). Throws Error naming the file and the problem:
-  // not_found, corrupt_data (bad container, missing/extra tensor, wrong shape),
-  // unsupported (ResNet, NaFlex, unknown dtype).
+  // activations, LayerNorm eps). Chinese-CLIP: cn_clip's own .pt files
+  // ({"state_dict"}, "module." prefixes or not; heads = width / 64, ViT-H 16).
+  // Throws Error naming the file and the problem: not_found, corrupt_data (bad
+  // container, missing/extra tensor, wrong shape), unsupported (ResNet, NaFlex, unknown
+  // dtype, Hugging Face ChineseCLIPModel folders).
   static std::unique_ptr<Model> load(const std::filesystem::path& path,
                                      const ModelOptions& options = {});
 
@@ -146,6 +151,9 @@ class Model {
   // tokens: count × context_length ids. CLIP: SOT … EOT, zero padding; the text tower
   // runs only up to each row's EOT (its largest id, as OpenAI's argmax): exact, and
   // cheap for short prompts. SigLIP: the whole row (pads are attended to).
+  // Chinese-CLIP: [CLS] … [SEP], 0 padding (52 ids); pads are masked as cn_clip masks
+  // them, so only each row's non-pad tokens are computed (exact); a row must start
+  // with a non-pad id unless it is all pads.
   // Returns count × embed_dim.
   std::vector<float> encode_tokens(std::span<const int32_t> tokens, size_t count) const;
 

@@ -49,6 +49,22 @@ bool is_siglip(const std::map<std::string, Tensor>& tensors) {
   return tensors.count("vision_model.head.probe") || tensors.count("visual.trunk.attn_pool.latent");
 }
 
+// Chinese-CLIP (cn_clip's CLIP): OpenAI's ViT under visual.* beside a BERT text tower
+// under bert.* (torch_zip has already stripped DataParallel's "module.").
+bool is_chinese_clip(const std::map<std::string, Tensor>& tensors) {
+  return tensors.count("bert.embeddings.word_embeddings.weight") && tensors.count("visual.conv1.weight");
+}
+
+// transformers' ChineseCLIPModel names its BERT text_model.embeddings.*: the CLIP name
+// map would misread it.
+void refuse_hf_chinese_clip(const std::map<std::string, Tensor>& tensors, const std::string& display_name) {
+  if (tensors.count("text_model.embeddings.word_embeddings.weight") ||
+      tensors.count("text_model.embeddings.token_type_embeddings.weight"))
+    throw Error(ErrorCode::unsupported,
+                display_name + ": a Hugging Face ChineseCLIPModel (text_model.embeddings.word_embeddings) is not "
+                               "supported yet; Chinese-CLIP's own .pt checkpoints (cn_clip) are");
+}
+
 std::optional<fs::path> find_sentencepiece(const fs::path& folder) {
   for (const char* name : {"spiece.model", "tokenizer.model", "sentencepiece.bpe.model"})
     if (is_file(folder / name)) return folder / name;
@@ -58,6 +74,11 @@ std::optional<fs::path> find_sentencepiece(const fs::path& folder) {
 // HF names become canonical; non-parameter entries go. True when the names were HF's.
 // SigLIP names stay as they are (model/siglip maps them).
 bool canonicalize(std::map<std::string, Tensor>& tensors, const std::string& display_name) {
+  refuse_hf_chinese_clip(tensors, display_name);
+  if (is_chinese_clip(tensors)) {  // names as stored; model/chinese_clip checks them
+    drop_non_parameters(tensors);
+    return false;
+  }
   if (is_siglip(tensors)) {
     drop_non_parameters(tensors);
     return tensors.count("vision_model.head.probe") > 0;
@@ -81,6 +102,11 @@ void load_torch_file(const fs::path& path, Checkpoint& ckpt) {
   ckpt.tensors = std::move(contents.tensors.tensors);
   canonicalize(ckpt.tensors, path.string());
   if (is_siglip(ckpt.tensors)) ckpt.family = "siglip";
+  if (is_chinese_clip(ckpt.tensors)) {
+    ckpt.family = "chinese_clip";
+    // cn_clip keeps vocab.txt beside its code, not its checkpoints; one beside the file is used.
+    if (is_file(path.parent_path() / "vocab.txt")) ckpt.vocab_path = path.parent_path() / "vocab.txt";
+  }
 }
 
 // Returns whether the file used Hugging Face names.

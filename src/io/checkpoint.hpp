@@ -14,6 +14,11 @@
 // Face's SiglipModel: vision_model.head.probe) are recognised by their names and kept
 // under their own names (family "siglip"): model/siglip maps and checks them, reading
 // `config_file` itself.
+// Chinese-CLIP's own .pt files (torch.save({"state_dict": …}), keys possibly prefixed
+// "module."): OpenAI's ViT under visual.* and a BERT under bert.* are kept under their
+// own names (family "chinese_clip", vocab_path = a vocab.txt beside the file);
+// model/chinese_clip maps and checks them. transformers' ChineseCLIPModel is refused
+// (unsupported) rather than misread as a CLIP.
 #pragma once
 
 #include <cstdint>
@@ -34,7 +39,7 @@ struct Tensor {
 
 struct Checkpoint {
   std::filesystem::path path;   // the file (or folder) given
-  std::string family = "clip";  // "clip" (OpenAI names) or "siglip" (names as stored)
+  std::string family = "clip";  // "clip" (OpenAI names), "siglip" or "chinese_clip" (names as stored)
   // The config file that describes the weights (config.json / open_clip_config.json),
   // when there is one.
   std::optional<std::filesystem::path> config_file;

@@ -9,6 +9,7 @@
 #include "io/checkpoint.hpp"
 #include "kernels/blas.hpp"
 #include "kernels/linear.hpp"
+#include "model/chinese_clip/chinese_clip.hpp"
 #include "model/network.hpp"
 #include "model/siglip/siglip.hpp"
 #include "model/towers.hpp"
@@ -137,6 +138,10 @@ std::unique_ptr<Model> Model::load(const std::filesystem::path& path, const Mode
   info.vocab_path = ckpt.vocab_path;
   info.family = ckpt.family;
   const int threads = set_threads(options);
+  if (ckpt.family == "chinese_clip") {
+    model::Loaded loaded = model::chinese_clip::load(std::move(ckpt), options, info);
+    return make_model(std::move(loaded), std::move(info), options, threads);
+  }
   if (ckpt.family == "siglip") {
     model::Loaded loaded = model::siglip::load(std::move(ckpt), options, info);
     return make_model(std::move(loaded), std::move(info), options, threads);

@@ -68,6 +68,19 @@ std::vector<std::pair<std::string, std::vector<int64_t>>> expected_tensors(const
 // Throws Error naming `ckpt.path` (see header comment). Consumes the tensors.
 ClipWeights weights_from_checkpoint(io::Checkpoint&& ckpt);
 
+// The vision tower alone (Chinese-CLIP pairs OpenAI's ViT with a BERT text tower):
+//  - add_vision_tensors appends the visual.* names and shapes of expected_tensors;
+//  - infer_vision_config sets image_resolution and vision_{width,patch_size,layers,heads}
+//    from the visual.* shapes (heads = width / 64 unless the config states them);
+//    Error as weights_from_checkpoint (ResNet towers are unsupported);
+//  - take_vision moves the checked visual.* tensors out of `ckpt`;
+//  - pack_vision packs them (conv1 and proj fp32, blocks in `precision`) and returns the
+//    resident bytes.
+void add_vision_tensors(std::vector<std::pair<std::string, std::vector<int64_t>>>& out, const ModelConfig& config);
+void infer_vision_config(const io::Checkpoint& ckpt, ModelConfig& config);
+VisionWeights take_vision(io::Checkpoint& ckpt, const ModelConfig& config);
+size_t pack_vision(VisionWeights& vision, const ModelConfig& config, kernels::Precision precision);
+
 // Packs every GEMM's weights for `precision` and frees the unpacked copies. The
 // transformer blocks run in `precision`; the patch embedding and the two output
 // projections stay fp32 (about 1% of the work, and the most sensitive to rounding).

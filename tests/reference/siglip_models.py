@@ -35,6 +35,10 @@ drops one cannot pass; every value is bf16-exact so BF16 files carry the same nu
      MLP 2.25 (180), 1 block; text width 56, 4 heads of 14, MLP 3.0, 2 blocks;
      gemma_bpe.model; open_clip/ with open_clip_pytorch_model.bin (torch.save, F32).
      Preprocess: squash, bilinear.
+  d  an image size the patch does not divide (as SO400M/14 at 384 px: 27 patches of 14
+     cover 378 of 384 pixels; the conv drops the rest): 40 px, patch 16 (2×2 patches),
+     width 32, 2 heads, 1 block; text width 32, 1 block; unigram.model. open_clip/
+     (BF16 safetensors) and hf/ (BF16).
 
 expected.json per model and format: tokens (64 ids per text, open_clip's SigLIP
 conventions over sentencepiece), image_features / text_features (encode_image /
@@ -84,6 +88,7 @@ vit("vit_clipkit_test_a", img_size=48, patch_size=16, embed_dim=96, depth=2, num
 vit("vit_clipkit_test_b", img_size=64, patch_size=16, embed_dim=72, depth=2, num_heads=3, mlp_ratio=3.7,
     act_layer="gelu_tanh")
 vit("vit_clipkit_test_c", img_size=64, patch_size=16, embed_dim=80, depth=1, num_heads=5, mlp_ratio=2.25)
+vit("vit_clipkit_test_d", img_size=40, patch_size=16, embed_dim=32, depth=1, num_heads=2, mlp_ratio=3.0)
 
 MEAN, STD = (0.5, 0.5, 0.5), (0.5, 0.5, 0.5)
 
@@ -117,6 +122,11 @@ MODELS = {
                             "timm/ViT-B-16-SigLIP2-256"),
               spm="gemma_bpe.model", conventions="siglip2", interpolation="bilinear", formats=("open_clip",),
               hf_act=None, seed=33),
+    "d": dict(cfg=model_cfg(32, 40, "vit_clipkit_test_d", {"width": 32, "head_width": 16},
+                            {"vocab_size": 700, "width": 32, "heads": 2, "layers": 1, "mlp_ratio": 2.0},
+                            "timm/ViT-B-16-SigLIP"),
+              spm="unigram.model", conventions="siglip", interpolation="bicubic", formats=("open_clip", "hf"),
+              hf_act="gelu", seed=44),
 }
 
 
@@ -172,8 +182,8 @@ def hf_state_dict(sd, cfg):
     out["vision_model.embeddings.patch_embedding.weight"] = sd[v + "patch_embed.proj.weight"]
     out["vision_model.embeddings.patch_embedding.bias"] = sd[v + "patch_embed.proj.bias"]
     out["vision_model.embeddings.position_embedding.weight"] = sd[v + "pos_embed"][0]
-    grid = (cfg["vision_cfg"]["image_size"] // 16) ** 2
-    out["vision_model.embeddings.position_ids"] = torch.arange(grid, dtype=torch.int64)[None]
+    patches = (cfg["vision_cfg"]["image_size"] // 16) ** 2
+    out["vision_model.embeddings.position_ids"] = torch.arange(patches, dtype=torch.int64)[None]
 
     def layer(dst, src, qkv, qkv_b, proj, ln1, ln2, fc1, fc2):
         q, k, vv = sd[src + qkv].chunk(3)
@@ -215,7 +225,7 @@ def hf_state_dict(sd, cfg):
 def hf_config(cfg, act):
     vc, tc = cfg["vision_cfg"], cfg["text_cfg"]
     width = vc["width"]
-    mlp_v = {"a": 249, "b": 266}
+    mlp_v = {"a": 249, "b": 266, "d": 96}
     return {
         "architectures": ["SiglipModel"], "model_type": "siglip", "initializer_factor": 1.0,
         "torch_dtype": "float32" if cfg["vision_cfg"]["timm_model_name"].endswith("a") else "bfloat16", "transformers_version": "4.37.0.dev0",
@@ -227,7 +237,8 @@ def hf_config(cfg, act):
         "vision_config": {"model_type": "siglip_vision_model", "hidden_size": width,
                           "intermediate_size": mlp_v[vc["timm_model_name"][-1]],
                           "num_attention_heads": width // vc["head_width"],
-                          "num_hidden_layers": 2, "image_size": vc["image_size"], "patch_size": 16,
+                          "num_hidden_layers": {"a": 2, "b": 2, "d": 1}[vc["timm_model_name"][-1]],
+                          "image_size": vc["image_size"], "patch_size": 16,
                           "num_channels": 3, "hidden_act": act, "layer_norm_eps": 1e-06},
     }
 

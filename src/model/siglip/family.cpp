@@ -1,9 +1,13 @@
 // SigLIP as a clipkit::Model: the network, and what the folder says about its
 // tokenizer, preprocessing and scores.
+#include <cstdio>
+#include <optional>
+
 #include <nlohmann/json.hpp>
 
 #include "clipkit/error.hpp"
 #include "core/file.hpp"
+#include "image/preprocess_config.hpp"
 #include "io/config_file.hpp"
 #include "model/siglip/siglip.hpp"
 
@@ -74,6 +78,45 @@ TokenizerSpec tokenizer_spec(const io::Checkpoint& ckpt, const json& config, Mod
   return spec;
 }
 
+// The transform the folder declares: open_clip's preprocess_cfg (through its
+// merge with PreprocessCfg's defaults; SigLIP's pretrained defaults — mean/std 0.5,
+// bicubic, squash — when the file has none), or the HF preprocessor_config.json
+// (SiglipImageProcessor's defaults when absent). Its size must be the model's.
+PreprocessOptions preprocess_options(const json& config, const std::optional<fs::path>& config_file,
+                                     const fs::path& folder, int image_size, ModelInfo& info) {
+  PreprocessOptions pre;
+  std::string from;
+  if (config.contains("model_cfg")) {
+    if (config.contains("preprocess_cfg")) {
+      pre = image::preprocess_from_open_clip(config, config_file->string());
+      from = "preprocess_cfg in " + config_file->filename().string();
+    } else {
+      pre.size = image_size;
+      pre.mean = pre.std = {0.5f, 0.5f, 0.5f};
+      pre.resize_mode = ResizeMode::squash;
+      from = "open_clip's SigLIP defaults (the config has no preprocess_cfg)";
+    }
+  } else if (is_file(folder / "preprocessor_config.json")) {
+    pre = image::preprocess_from_hf(io::read_json_config(folder / "preprocessor_config.json"),
+                                    (folder / "preprocessor_config.json").string());
+    from = "preprocessor_config.json";
+  } else {
+    pre = image::preprocess_from_hf(json{{"image_processor_type", "SiglipImageProcessor"}}, "SiglipImageProcessor");
+    pre.size = image_size;
+    from = "SiglipImageProcessor's defaults (no preprocessor_config.json)";
+  }
+  if (pre.size != image_size)
+    throw Error(ErrorCode::corrupt_data, (folder / "").string() + ": the preprocessing (" + from + ") makes " +
+                                             std::to_string(pre.size) + " px images but the model takes " +
+                                             std::to_string(image_size) + " px");
+  char mean[64];
+  std::snprintf(mean, sizeof mean, "mean %.4g/%.4g/%.4g", pre.mean[0], pre.mean[1], pre.mean[2]);
+  info.choices.push_back({"preprocess", std::to_string(pre.size) + " px, " + to_string(pre.resize_mode) + ", " +
+                                            to_string(pre.interpolation) + ", " + to_string(pre.order) + " order, " +
+                                            mean + " (" + from + ")"});
+  return pre;
+}
+
 }  // namespace
 
 Loaded load(io::Checkpoint&& ckpt, const ModelOptions& options, ModelInfo& info) {
@@ -81,6 +124,8 @@ Loaded load(io::Checkpoint&& ckpt, const ModelOptions& options, ModelInfo& info)
   if (ckpt.config_file) config = io::read_json_config(*ckpt.config_file);
   if (!config.is_object()) config = json::object();
   info.tokenizer = tokenizer_spec(ckpt, config, info);
+  const std::optional<fs::path> config_file = ckpt.config_file;
+  const fs::path folder = config_file ? config_file->parent_path() : ckpt.path.parent_path();
 
   Weights w = load_weights(std::move(ckpt));
   Config& c = w.config;
@@ -94,10 +139,8 @@ Loaded load(io::Checkpoint&& ckpt, const ModelOptions& options, ModelInfo& info)
   info.weight_bytes = w.weight_bytes;
   info.architecture = "SigLIP ViT-" + std::to_string(c.vision_width) + "/" + std::to_string(c.patch_size) + "@" +
                       std::to_string(c.image_size);
-  info.preprocess.size = c.image_size;
-  info.preprocess.mean = {0.5f, 0.5f, 0.5f};
-  info.preprocess.std = {0.5f, 0.5f, 0.5f};
   info.choices.insert(info.choices.end(), c.choices.begin(), c.choices.end());
+  info.preprocess = preprocess_options(config, config_file, folder, c.image_size, info);
 
   Loaded loaded;
   loaded.config.embed_dim = c.embed_dim;

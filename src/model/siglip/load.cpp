@@ -176,6 +176,8 @@ Activation activation_at(const json& object, const std::string& where, const std
 }
 
 struct Stated {  // what the config says, before the shapes are read
+  int image_size = 0;  // the input resolution (the patches may not cover all of it)
+  std::string image_size_from;
   int vision_heads = 0, text_heads = 0;
   std::string vision_heads_from, text_heads_from;
   int vision_head_width = 0;  // open_clip's fallback rule: heads = width / head_width
@@ -191,6 +193,8 @@ void read_hf_config(const json& config, const std::string& file, Config& c, Stat
   if (vision.contains("vision_use_head") && vision["vision_use_head"] == false)
     throw Error(ErrorCode::unsupported, file + ": vision_config.vision_use_head is false (no MAP head); not supported");
   // Defaults from transformers' SiglipTextConfig / SiglipVisionConfig.
+  s.image_size = static_cast<int>(io::json_dim_or(vision, "vision_config.", "image_size", 224, file));
+  s.image_size_from = "vision_config.image_size";
   s.vision_heads = static_cast<int>(io::json_dim_or(vision, "vision_config.", "num_attention_heads", 12, file));
   s.text_heads = static_cast<int>(io::json_dim_or(text, "text_config.", "num_attention_heads", 12, file));
   s.vision_heads_from = vision.contains("num_attention_heads") ? "vision_config.num_attention_heads"
@@ -203,7 +207,7 @@ void read_hf_config(const json& config, const std::string& file, Config& c, Stat
   c.vision_eps = eps_at(vision, "layer_norm_eps", 1e-6f, "vision_config.", file);
   c.text_eps = eps_at(text, "layer_norm_eps", 1e-6f, "text_config.", file);
   c.choices.push_back({"config", "Hugging Face SiglipConfig (config.json)"});
-  c.choices.push_back({"activation", std::string("vision ") + to_string(c.vision_activation) + ", text " +
+  c.choices.push_back({"activations", std::string("vision ") + to_string(c.vision_activation) + ", text " +
                                          to_string(c.text_activation) + " (hidden_act)"});
 }
 
@@ -219,6 +223,8 @@ void read_open_clip_config(const json& config, const std::string& file, Config& 
   if (string_at(text, "pool_type", "argmax", file) != "last" || !text.value("no_causal_mask", false))
     throw Error(ErrorCode::unsupported, file + ": a SigLIP text tower has pool_type \"last\" and no_causal_mask "
                                                "true; this config says otherwise");
+  s.image_size = static_cast<int>(io::json_dim_or(vision, "model_cfg.vision_cfg.", "image_size", 224, file));
+  s.image_size_from = "vision_cfg.image_size";
   Activation timm_act = Activation::gelu;
   int heads = 0;
   if (known_timm_tower(timm_name, heads, timm_act)) {
@@ -243,7 +249,7 @@ void read_open_clip_config(const json& config, const std::string& file, Config& 
   c.text_eps = eps_at(io::json_section(text, "norm_kwargs", file), "eps", 1e-5f, "text_cfg.norm_kwargs.", file);
   c.vision_eps = 1e-6f;  // timm's ViT LayerNorm
   c.choices.push_back({"config", "open_clip model_cfg (open_clip_config.json), timm tower " + timm_name});
-  c.choices.push_back({"activation", std::string("vision ") + to_string(c.vision_activation) +
+  c.choices.push_back({"activations", std::string("vision ") + to_string(c.vision_activation) +
                                          (heads ? " (timm's " + timm_name + ")" : " (timm's default)") + ", text " +
                                          to_string(c.text_activation) + " (text_cfg.act_kwargs)"});
 }
@@ -300,6 +306,7 @@ void add_text_block(std::vector<std::pair<std::string, Shape>>& out, const std::
 std::vector<std::pair<std::string, Shape>> expected_tensors(const Config& c, bool text_bias) {
   std::vector<std::pair<std::string, Shape>> out;
   const int64_t w = c.vision_width, p = c.patch_size, g = c.image_size / c.patch_size, tw = c.text_width;
+  // (g from the config's image size; load_weights checked it against pos_embed.)
   const std::string v = "visual.trunk.";
   out.push_back({v + "patch_embed.proj.weight", {w, 3, p, p}});
   out.push_back({v + "patch_embed.proj.bias", {w}});
@@ -440,7 +447,14 @@ Weights load_weights(io::Checkpoint&& ckpt) {
   if (static_cast<int64_t>(grid) * grid != pos.shape[1] || pos.shape[1] < 1)
     corrupt(file, "the vision position embedding has " + std::to_string(pos.shape[1]) +
                       " rows, not a square grid of patches");
-  c.image_size = grid * c.patch_size;
+  // The input size is the config's: a patch that does not divide it (SO400M/14 at 384
+  // px) leaves the last pixels out of the conv, as torch's Conv2d does.
+  c.image_size = stated.image_size;
+  if (c.image_size / c.patch_size != grid)
+    corrupt(file, stated.image_size_from + " " + std::to_string(c.image_size) + " with " +
+                      std::to_string(c.patch_size) + "-pixel patches gives " +
+                      std::to_string(c.image_size / c.patch_size) + "² patches, but the position embedding has " +
+                      std::to_string(pos.shape[1]) + " rows");
   c.vision_layers = count_blocks(tensors, "visual.trunk.blocks.", "attn.qkv.weight");
   c.text_layers = count_blocks(tensors, "text.transformer.resblocks.", "attn.in_proj_weight");
   if (c.vision_layers == 0 || c.text_layers == 0)
@@ -467,7 +481,7 @@ Weights load_weights(io::Checkpoint&& ckpt) {
                    {{"vision heads", std::to_string(c.vision_heads) + " (" + stated.vision_heads_from + ")"},
                     {"text heads", std::to_string(c.text_heads) + " (" + stated.text_heads_from + ")"}});
   c.choices.push_back({"pooling", "image: MAP head (probe attention, token 0); text: last position"});
-  c.choices.push_back({"scores", "sigmoid(exp(logit_scale)·cos + logit_bias), per text"});
+  c.choices.push_back({"score", "sigmoid(exp(logit_scale)·cos + logit_bias), per text"});
 
   // Every tensor: present, the right shape, nothing else.
   const bool text_bias = tensors.count("text.text_projection.bias") > 0;
