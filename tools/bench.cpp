@@ -1,9 +1,16 @@
 // clipkit bench — ms per image and per text on this machine (median after warm-up).
 // Without --model it builds a random-weight model with OpenAI ViT-B/32's dimensions
-// in memory, so it needs no file.
+// in memory, so it needs no file. CLIP text rows stop at EOT, so they are timed at a
+// short and a full length; a SigLIP text tower always runs its whole context (no mask,
+// pooled at the last position), so SigLIP text is timed at the context length only.
+// --check DIR prints the embeddings of DIR/image.f32 and DIR/tokens.i64 instead (raw
+// little-endian rows, as bench/make_siglip_b16.py writes them) for peer comparisons.
 #include <algorithm>
 #include <chrono>
+#include <cstring>
+#include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <random>
 #include <thread>
 
@@ -39,6 +46,20 @@ Timing time_it(F&& body, int warmup, int iterations, size_t items) {
   return {ms[ms.size() / 2], ms.front(), ms.back()};
 }
 
+template <class T>
+std::vector<T> read_rows(const std::filesystem::path& path, size_t row) {
+  std::ifstream f(path, std::ios::binary);
+  if (!f) throw Error(ErrorCode::not_found, path.string() + ": cannot open");
+  const std::string bytes((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
+  if (bytes.empty() || bytes.size() % (row * sizeof(T)) != 0)
+    throw Error(ErrorCode::invalid_argument, path.string() + ": " + std::to_string(bytes.size()) +
+                                                 " bytes is not a whole number of rows of " +
+                                                 std::to_string(row * sizeof(T)) + " bytes");
+  std::vector<T> values(bytes.size() / sizeof(T));
+  std::memcpy(values.data(), bytes.data(), bytes.size());
+  return values;
+}
+
 nlohmann::json timing_json(const Timing& t) {
   return {{"median_ms", t.median_ms}, {"min_ms", t.min_ms}, {"max_ms", t.max_ms}};
 }
@@ -52,6 +73,7 @@ void add_bench(CLI::App& app, std::ostream& out) {
     int iterations = 10;
     int warmup = 2;
     std::vector<int> text_lengths = {7, 77};
+    std::string check_dir;
     bool json = false;
   };
   auto args = std::make_shared<Args>();
@@ -66,15 +88,39 @@ void add_bench(CLI::App& app, std::ostream& out) {
   sub->add_option("--batch", args->batch, "items per call")->check(CLI::Range(1, 4096))->capture_default_str();
   sub->add_option("--iterations", args->iterations, "timed calls")->check(CLI::Range(1, 100000))->capture_default_str();
   sub->add_option("--warmup", args->warmup, "untimed calls first")->check(CLI::Range(0, 1000))->capture_default_str();
-  sub->add_option("--text-tokens", args->text_lengths, "text lengths in tokens incl. SOT/EOT (repeat)")
-      ->check(CLI::Range(2, 77));
+  CLI::Option* text_tokens =
+      sub->add_option("--text-tokens", args->text_lengths,
+                      "text lengths in tokens incl. SOT/EOT (repeat; default 7 and 77, SigLIP: the context)")
+          ->check(CLI::Range(2, 4096));
+  sub->add_option("--check", args->check_dir,
+                  "print the embeddings of DIR/image.f32 (n×3×R×R float32) and DIR/tokens.i64 (m×context int64) "
+                  "as JSON instead of timing");
   sub->add_flag("--json", args->json, "print JSON");
-  sub->callback([args, &out] {
+  sub->callback([args, text_tokens, &out] {
     ModelOptions options = clip_options(args->model).model;
     auto model = args->model.model.empty() ? Model::random(ModelConfig::vit_b_32(), 1, options)
                                            : Model::load(args->model.model, options);
     const size_t batch = static_cast<size_t>(args->batch);
     const size_t per_image = 3 * static_cast<size_t>(model->image_size()) * model->image_size();
+    const size_t ctx = static_cast<size_t>(model->context_length());
+    const bool siglip = model->info().family == "siglip";
+    if (!args->check_dir.empty()) {
+      const std::filesystem::path dir = args->check_dir;
+      const std::vector<float> images = read_rows<float>(dir / "image.f32", per_image);
+      const std::vector<int64_t> ids = read_rows<int64_t>(dir / "tokens.i64", ctx);
+      const std::vector<int32_t> tokens(ids.begin(), ids.end());
+      out << nlohmann::json{{"image", model->encode_images(images, images.size() / per_image)},
+                            {"text", model->encode_tokens(tokens, tokens.size() / ctx)}}
+                 .dump()
+          << "\n";
+      return;
+    }
+    std::vector<int> text_lengths = args->text_lengths;
+    if (siglip && text_tokens->count() == 0) text_lengths = {static_cast<int>(ctx)};
+    for (int length : text_lengths)
+      if (static_cast<size_t>(length) > ctx)
+        throw Error(ErrorCode::invalid_argument, "--text-tokens " + std::to_string(length) +
+                                                     " is longer than the model's context of " + std::to_string(ctx));
     std::vector<float> pixels(batch * per_image);
     std::mt19937 rng(3);
     std::normal_distribution<float> dist(0.0f, 1.0f);
@@ -90,20 +136,26 @@ void add_bench(CLI::App& app, std::ostream& out) {
     const Timing image = time_it([&] { (void)model->encode_images(pixels, batch); }, args->warmup, args->iterations, batch);
     j["image_ms"] = image.median_ms;
     j["image"] = timing_json(image);
-    const size_t ctx = static_cast<size_t>(model->context_length());
-    for (int length : args->text_lengths) {
-      // SOT, (length-2) ordinary ids, EOT, padding: "a photo of a dog" is 7 tokens.
+    for (int length : text_lengths) {
       std::vector<int32_t> row(ctx, 0);
-      const int32_t eot = model->config().vocab_size - 1;
-      row[0] = eot - 1;
-      for (int i = 1; i < length - 1; ++i) row[static_cast<size_t>(i)] = 320 + i;
-      row[static_cast<size_t>(length - 1)] = eot;
+      if (siglip) {
+        // As the v1 tokenizer lays a text out: ids, EOS (1), padded with 1. The tower
+        // costs the same for every length: it runs all ctx positions.
+        std::fill(row.begin(), row.end(), 1);
+        for (int i = 0; i < length - 1; ++i) row[static_cast<size_t>(i)] = 320 + i;
+      } else {
+        // SOT, (length-2) ordinary ids, EOT, padding: "a photo of a dog" is 7 tokens.
+        const int32_t eot = model->config().vocab_size - 1;
+        row[0] = eot - 1;
+        for (int i = 1; i < length - 1; ++i) row[static_cast<size_t>(i)] = 320 + i;
+        row[static_cast<size_t>(length - 1)] = eot;
+      }
       std::vector<int32_t> tokens;
       for (size_t b = 0; b < batch; ++b) tokens.insert(tokens.end(), row.begin(), row.end());
       const Timing text = time_it([&] { (void)model->encode_tokens(tokens, batch); }, args->warmup, args->iterations, batch);
       j["text_" + std::to_string(length) + "_ms"] = text.median_ms;
       j["text_" + std::to_string(length)] = timing_json(text);
-      if (length == args->text_lengths.front()) j["text_ms"] = text.median_ms;
+      if (length == text_lengths.front()) j["text_ms"] = text.median_ms;
     }
     if (args->json) {
       out << j.dump() << "\n";
@@ -115,7 +167,7 @@ void add_bench(CLI::App& app, std::ostream& out) {
     std::snprintf(buf, sizeof buf, "image: %.2f ms per image (min %.2f, max %.2f)\n", image.median_ms, image.min_ms,
                   image.max_ms);
     out << buf;
-    for (int length : args->text_lengths) {
+    for (int length : text_lengths) {
       std::snprintf(buf, sizeof buf, "text %2d tokens: %.2f ms per text\n", length,
                     j["text_" + std::to_string(length) + "_ms"].get<double>());
       out << buf;

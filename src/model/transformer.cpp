@@ -22,7 +22,7 @@ void parallel_layer_norm(const float* x, size_t rows, size_t width, const float*
 }
 
 void run_transformer(std::vector<float>& x, size_t width, size_t heads,
-                     const std::vector<BlockWeights>& blocks, const std::vector<Segment>& segments,
+                     std::span<const BlockWeights> blocks, const std::vector<Segment>& segments,
                      bool causal, kernels::Activation activation, float eps) {
   const size_t rows = x.size() / width;
   size_t mlp_width = 0;

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstddef>
+#include <span>
 #include <vector>
 
 #include "kernels/ops.hpp"
@@ -22,7 +23,7 @@ struct Segment {
 // block's c_fc output size (4·width in CLIP; SigLIP's ratios are not integers).
 // `eps`: the blocks' LayerNorm epsilon (1e-5 CLIP, 1e-6 SigLIP).
 void run_transformer(std::vector<float>& x, size_t width, size_t heads,
-                     const std::vector<BlockWeights>& blocks, const std::vector<Segment>& segments,
+                     std::span<const BlockWeights> blocks, const std::vector<Segment>& segments,
                      bool causal, kernels::Activation activation, float eps = 1e-5f);
 
 // layer_norm over rows, split across the worker threads.

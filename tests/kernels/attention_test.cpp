@@ -33,6 +33,21 @@ TEST(Attention, MatchesReferenceWithAndWithoutCausalMask) {
   }
 }
 
+TEST(Attention, TilesMatchReferenceAtVisionSequenceLengths) {
+  // The bidirectional path works on tiles of 8 queries × 16 keys / output columns with
+  // row and column tails: ViT-B/16's 196 patches (SigLIP) and 197 tokens (CLIP), SO400M's
+  // head size 72, and 64 tokens (SigLIP text).
+  check_op("attention tiles", {{"len", 64, 197}, {"heads", 1, 2}, {"head_dim", 64, 72}}, kTolerance.attention,
+           [&](const OpShape& s, std::mt19937& rng) {
+             const size_t len = s["len"], heads = s["heads"], width = heads * s["head_dim"];
+             auto qkv = random_floats(len * 3 * width, rng);
+             OpOutputs result{std::vector<float>(len * width), std::vector<float>(len * width)};
+             attention(qkv.data(), len, width, heads, false, result.fast.data());
+             attention_reference(qkv.data(), len, width, heads, false, result.reference.data());
+             return result;
+           });
+}
+
 TEST(Attention, CausalFirstRowIsFirstValue) {
   // With the causal mask, position 0 attends only to itself: output = v[0].
   const size_t len = 3, width = 2;

@@ -1,6 +1,7 @@
 // SigLIP's forward passes (see siglip.hpp for the math and its sources).
 #include <algorithm>
 #include <cmath>
+#include <span>
 #include <string>
 
 #include "clipkit/error.hpp"
@@ -116,6 +117,54 @@ std::vector<float> encode_images(const Weights& w, const float* pixels, size_t c
   return y;
 }
 
+namespace {
+
+// One pre-norm block (as run_transformer's) for the last row of each of `count`
+// sequences of `ctx` rows in x; returns those rows (count × width).
+std::vector<float> last_block(const std::vector<float>& x, size_t count, size_t ctx, size_t width, size_t heads,
+                              const BlockWeights& b, kernels::Activation activation, float eps) {
+  const size_t rows = count * ctx, head_dim = width / heads;
+  std::vector<float> h(rows * width), qkv(rows * 3 * width);
+  parallel_layer_norm(x.data(), rows, width, b.ln_1_weight.data(), b.ln_1_bias.data(), h.data(), eps);
+  b.in_proj.forward(h.data(), rows, qkv.data());
+  // The last query of each sequence against its keys, in the attention kernel's order:
+  // each score sums (q·scale)·k over d from 0; the output sums p·v over keys from 0.
+  const float scale = 1.0f / std::sqrt(static_cast<float>(head_dim));
+  std::vector<float> attn(count * width);
+  core::parallel_for(count * heads, [&](size_t begin, size_t end) {
+    std::vector<float> scores(ctx);
+    for (size_t task = begin; task < end; ++task) {
+      const size_t n = task / heads, head = task % heads;
+      const float* seq = qkv.data() + n * ctx * 3 * width + head * head_dim;
+      const float* q = seq + (ctx - 1) * 3 * width;
+      for (size_t j = 0; j < ctx; ++j) {
+        const float* k = seq + j * 3 * width + width;
+        float dot = 0.0f;
+        for (size_t d = 0; d < head_dim; ++d) dot += (q[d] * scale) * k[d];
+        scores[j] = dot;
+      }
+      kernels::softmax(scores.data(), ctx);
+      float* o = attn.data() + n * width + head * head_dim;
+      std::fill(o, o + head_dim, 0.0f);
+      for (size_t j = 0; j < ctx; ++j) {
+        const float* v = seq + j * 3 * width + 2 * width;
+        for (size_t d = 0; d < head_dim; ++d) o[d] += scores[j] * v[d];
+      }
+    }
+  });
+  std::vector<float> y(count * width), mlp(count * b.c_fc.out());
+  for (size_t n = 0; n < count; ++n)
+    std::copy_n(x.data() + (n * ctx + ctx - 1) * width, width, y.data() + n * width);
+  b.out_proj.forward(attn.data(), count, y.data(), kernels::Epilogue::residual());
+  std::vector<float> h2(count * width);
+  kernels::layer_norm(y.data(), count, width, b.ln_2_weight.data(), b.ln_2_bias.data(), h2.data(), eps);
+  b.c_fc.forward(h2.data(), count, mlp.data(), kernels::Epilogue::activated(activation));
+  b.c_proj.forward(mlp.data(), count, y.data(), kernels::Epilogue::residual());
+  return y;
+}
+
+}  // namespace
+
 std::vector<float> encode_tokens(const Weights& w, const int32_t* tokens, size_t count) {
   const Config& c = w.config;
   const TextWeights& t = w.text;
@@ -137,12 +186,17 @@ std::vector<float> encode_tokens(const Weights& w, const int32_t* tokens, size_t
   }
   std::vector<Segment> segments;
   for (size_t n = 0; n < count; ++n) segments.push_back({n * ctx, ctx});
-  run_transformer(x, width, c.text_heads, t.blocks, segments, /*causal=*/false,
-                  kernel_activation(c.text_activation), c.text_eps);
-  std::vector<float> last(count * width), out(count * c.embed_dim);
-  for (size_t n = 0; n < count; ++n)
-    kernels::layer_norm(x.data() + (n * ctx + ctx - 1) * width, 1, width, t.ln_final_weight.data(),
-                        t.ln_final_bias.data(), last.data() + n * width, c.text_eps);
+  const std::span<const BlockWeights> blocks(t.blocks);
+  const kernels::Activation activation = kernel_activation(c.text_activation);
+  run_transformer(x, width, c.text_heads, blocks.first(blocks.size() - 1), segments, /*causal=*/false, activation,
+                  c.text_eps);
+  // Only the last position leaves the tower, so the last block runs its attention for
+  // that one query (over every position's keys and values) and its out_proj and MLP on
+  // that one row: the other 63 rows' outputs would be thrown away (a sixth of the work).
+  std::vector<float> last = last_block(x, count, ctx, width, c.text_heads, blocks.back(), activation, c.text_eps);
+  std::vector<float> out(count * c.embed_dim);
+  kernels::layer_norm(last.data(), count, width, t.ln_final_weight.data(), t.ln_final_bias.data(), last.data(),
+                      c.text_eps);
   t.head.forward(last.data(), count, out.data());
   return out;
 }
