@@ -52,6 +52,28 @@ inline int decode_and_use(const uint8_t* data, size_t size, Decoder decode, cons
       const std::vector<uint8_t> crop = clip_resize_crop_rgb(upright, 8);
       FUZZ_CHECK(crop.size() == 8 * 8 * 3);
     }
+    // SigLIP's transforms (squash, longest + pad, Hugging Face's convert-first order, the
+    // bilinear filter) never make an image larger than its output: always run them.
+    struct Variant {
+      ResizeMode mode;
+      Interpolation interpolation;
+      PreprocessOrder order;
+    };
+    for (const Variant v : {Variant{ResizeMode::squash, Interpolation::bilinear, PreprocessOrder::torchvision},
+                            Variant{ResizeMode::longest, Interpolation::bicubic, PreprocessOrder::torchvision},
+                            Variant{ResizeMode::squash, Interpolation::bicubic, PreprocessOrder::transformers}}) {
+      PreprocessOptions o;
+      o.size = 8;
+      o.resize_mode = v.mode;
+      o.interpolation = v.interpolation;
+      o.order = v.order;
+      try {
+        FUZZ_CHECK(clip_resize_crop_rgb(upright, o).size() == 8 * 8 * 3);
+      } catch (const Error& e) {
+        // Only longest refuses an image: one whose shorter side would round to 0 pixels.
+        FUZZ_CHECK(v.mode == ResizeMode::longest && e.code() == ErrorCode::invalid_argument);
+      }
+    }
   });
   return 0;
 }

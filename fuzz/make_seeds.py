@@ -25,7 +25,7 @@ import zipfile
 import zlib
 
 TARGETS = ["pickle", "zip", "torch_zip", "safetensors", "png", "jpeg", "gif", "bmp", "webp",
-           "exif", "tokenizer", "http"]
+           "exif", "tokenizer", "sentencepiece", "wordpiece", "http"]
 
 
 # ---------------------------------------------------------------- EXIF (TIFF) blocks
@@ -745,6 +745,36 @@ def tokenizer_seeds(shared):
     return out
 
 
+def wordpiece_seeds(texts):
+    """fuzz_wordpiece: byte 0 odd -> a vocab.txt follows, even -> a text follows."""
+    here = os.path.dirname(os.path.abspath(__file__))
+    with open(os.path.join(here, "..", "tests", "data", "chinese_clip", "quirky_vocab.txt"), "rb") as f:
+        quirky = f.read()
+    out = {"vocab_quirky": b"\x01" + quirky, "vocab_no_unk": b"\x01[PAD]\n[CLS]\n[SEP]\n",
+           "vocab_latin1": b"\x01[UNK]\n[CLS]\n[SEP]\ncaf\xe9\n"}
+    for name, text in sorted(texts.items())[:24]:
+        out["text_" + name] = b"\x00" + text
+    out["text_cjk"] = b"\x00" + "一只猫的照片，Ångström Σ 𠀀 ﬁ\u200d\x00\ufffd".encode("utf-8")
+    out["text_long_word"] = b"\x00" + b"a" * 250
+    return out
+
+
+def sentencepiece_seeds(texts):
+    """fuzz_sentencepiece: byte 0 odd -> a .model file follows, even -> a text follows."""
+    here = os.path.dirname(os.path.abspath(__file__))
+    out = {}
+    for name in ("unigram", "gemma_bpe"):
+        with open(os.path.join(here, "..", "tests", "data", "siglip", "tokenizers", name + ".model"), "rb") as f:
+            model = f.read()
+        out["model_" + name] = b"\x01" + model
+        out["model_%s_half" % name] = b"\x01" + model[: len(model) // 2]
+    for name, text in sorted(texts.items())[:24]:
+        out["text_" + name] = b"\x00" + text
+    out["text_specials"] = b"\x00" + "</s> a_b <unk> \u2581x </S> Σ".encode("utf-8")
+    out["text_long"] = b"\x00" + b"photo " * 80
+    return out
+
+
 # ---------------------------------------------------------------- HTTP
 
 TOKEN = "fuzz-token"
@@ -860,6 +890,8 @@ def main():
         "torch_zip": torch_zip_seeds(pickles["state_dict_p2"], pickles["torchscript_module"]),
         "safetensors": safetensors_seeds(),
         "tokenizer": tokenizer_seeds(shared),
+        "sentencepiece": sentencepiece_seeds(tokenizer_seeds(shared)),
+        "wordpiece": wordpiece_seeds(tokenizer_seeds(shared)),
         "http": http_seeds(pngs["rgb"], bmps["rgb24"]),
     }
     assert sorted(seeds) == sorted(TARGETS)

@@ -48,14 +48,16 @@ void classify_index(const std::string& db, const ModelArgs& model_args, const st
   std::unordered_map<int64_t, std::string> paths;
   for (const auto& f : index->files()) paths.emplace(f.id, f.path);
   nlohmann::json list = nlohmann::json::array();
+  // CLIP: softmax probabilities ("prob"); SigLIP: independent sigmoids ("sigmoid").
+  const std::string column = clip->model().scoring() == Scoring::sigmoid ? "sigmoid" : "prob";
   if (!json) {
-    out << "path,label,prob";
-    for (const auto& l : labels) out << "," << csv_field("prob:" + l);
+    out << "path,label," << column;
+    for (const auto& l : labels) out << "," << csv_field(column + ":" + l);
     out << "\n";
   }
   for (size_t i = 0; i < ids.size(); ++i) {
     std::span<const float> image(vectors.data() + i * dim, dim);
-    auto probs = label_probs(image, texts, clip->model().logit_scale());
+    auto probs = label_scores(image, texts, clip->model());
     const size_t best = static_cast<size_t>(std::max_element(probs.begin(), probs.end()) - probs.begin());
     if (json) {
       nlohmann::json p;
@@ -69,7 +71,12 @@ void classify_index(const std::string& db, const ModelArgs& model_args, const st
     for (float p : probs) out << "," << fixed(p);
     out << "\n";
   }
-  if (json) out << json_text(nlohmann::json{{"labels", labels}, {"templates", templates}, {"images", list}}) << "\n";
+  if (json)
+    out << json_text(nlohmann::json{{"labels", labels},
+                                    {"templates", templates},
+                                    {"scoring", to_string(clip->model().scoring())},
+                                    {"images", list}})
+        << "\n";
 }
 
 }  // namespace
@@ -85,7 +92,9 @@ void add_classify(CLI::App& app, std::ostream& out) {
   };
   auto args = std::make_shared<Args>();
   CLI::App* sub = app.add_subcommand(
-      "classify", "label probabilities of one image against texts, or of every image in an index (--db)");
+      "classify",
+      "label probabilities of one image against texts (softmax for CLIP, a sigmoid per label for SigLIP), or of "
+      "every image in an index (--db)");
   add_model_options(*sub, args->model, true);
   auto* image = sub->add_option("-i,--image", args->image, "the image file");
   sub->add_option("-t,--text,-l,--label", args->texts, "a candidate label (repeat)")->required();
@@ -105,9 +114,12 @@ void add_classify(CLI::App& app, std::ostream& out) {
     std::vector<float> texts = clip.embed_texts(args->texts);
     const size_t dim = static_cast<size_t>(clip.model().embed_dim());
     normalize_rows(texts, dim);
-    auto probs = label_probs(image, texts, clip.model().logit_scale());
+    auto probs = label_scores(image, texts, clip.model());
+    const bool sigmoid = clip.model().scoring() == Scoring::sigmoid;
     if (args->json) {
-      nlohmann::json j = {{"dimension", dim}, {"image_embedding", floats_json(image)}};
+      // "prob": softmax over the texts (CLIP) or each text's own sigmoid (SigLIP), as "scoring" says.
+      nlohmann::json j = {{"dimension", dim}, {"scoring", to_string(clip.model().scoring())},
+                          {"image_embedding", floats_json(image)}};
       put_path(j, "image", args->image);
       for (size_t i = 0; i < args->texts.size(); ++i) {
         std::span<const float> t(texts.data() + i * dim, dim);
@@ -131,7 +143,8 @@ void add_classify(CLI::App& app, std::ostream& out) {
       out << "  Text embedding: " << abbreviated(t) << "\n";
       out << "  Similarity: " << buf << "\n";
     }
-    out << "Label probs: [";
+    // SigLIP's scores are independent per label: they need not sum to 1.
+    out << (sigmoid ? "Label scores (sigmoid, independent per label): [" : "Label probs: [");
     for (size_t i = 0; i < probs.size(); ++i) {
       std::snprintf(buf, sizeof buf, "%.4f", static_cast<double>(probs[i]));
       out << (i ? ", " : "") << buf;

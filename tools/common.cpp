@@ -11,9 +11,9 @@ void add_model_options(CLI::App& app, ModelArgs& args, bool images) {
                  "CLIP checkpoint: OpenAI .pt, .safetensors, or a Hugging Face / open_clip folder "
                  "(default: $CLIPKIT_MODEL, else the embedded emoji-clip model)");
   app.add_option("--vocab", args.vocab,
-                 "BPE merges: bpe_simple_vocab_16e6.txt.gz or vocab.json/merges.txt "
+                 "BPE merges: bpe_simple_vocab_16e6.txt.gz or vocab.json/merges.txt; Chinese-CLIP: its vocab.txt "
                  "(default: the model folder's, then $CLIPKIT_VOCAB)");
-  app.add_option("--activation", args.activation, "override the activation: quick_gelu or gelu")
+  app.add_option("--activation", args.activation, "override the activation: quick_gelu, gelu or gelu_tanh (SigLIP: every tower)")
       ->check(CLI::IsMember({"quick_gelu", "gelu"}));
   app.add_option("--threads", args.threads, "compute threads (default: all cores)")->check(CLI::Range(0, 1024));
   app.add_option("--precision", args.precision,
@@ -150,7 +150,23 @@ nlohmann::json model_json(const Model& model) {
                       {"patch_size", c.vision_patch_size}}},
           {"text", {{"width", c.text_width}, {"layers", c.text_layers}, {"heads", c.text_heads},
                     {"context_length", c.context_length}, {"vocab_size", c.vocab_size}}},
-          {"logit_scale", model.logit_scale()}};
+          {"logit_scale", model.logit_scale()},
+          {"family", info.family},
+          {"scoring", to_string(info.scoring)},
+          {"logit_bias", model.logit_bias()},
+          {"preprocess", {{"size", info.preprocess.size}, {"mean", info.preprocess.mean},
+                          {"std", info.preprocess.std},
+                          {"resize_mode", to_string(info.preprocess.resize_mode)},
+                          {"interpolation", to_string(info.preprocess.interpolation)},
+                          {"order", to_string(info.preprocess.order)}}}};
+  nlohmann::json choices = nlohmann::json::object();
+  for (const auto& [what, value] : info.choices) choices[what] = value;
+  j["choices"] = choices;
+  if (info.tokenizer.kind == "sentencepiece")
+    j["tokenizer"] = {{"kind", info.tokenizer.kind}, {"conventions", info.tokenizer.conventions},
+                      {"clean", info.tokenizer.clean}};
+  else
+    j["tokenizer"] = {{"kind", info.tokenizer.kind}};
   put_path(j, "path", info.path.string());
   return j;
 }

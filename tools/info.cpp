@@ -23,6 +23,7 @@ void add_info(CLI::App& app, std::ostream& out) {
     }
     const ModelConfig& c = model->config();
     out << "path:          " << model->info().path.string() << "\n"
+        << "family:        " << model->info().family << "\n"
         << "format:        " << model->info().format << "\n"
         << "architecture:  " << model->info().architecture << "\n"
         << "dtype:         " << model->info().dtype << "\n"
@@ -34,6 +35,15 @@ void add_info(CLI::App& app, std::ostream& out) {
         << "text:          context " << c.context_length << ", vocab " << c.vocab_size << ", width " << c.text_width
         << ", " << c.text_layers << " layers, " << c.text_heads << " heads\n"
         << "logit_scale:   " << model->logit_scale() << "\n";
+    if (model->scoring() == Scoring::sigmoid) out << "logit_bias:    " << model->logit_bias() << "\n";
+    out << "scores:        "
+        << (model->scoring() == Scoring::sigmoid ? "sigmoid per label (independent probabilities)"
+                                                 : "softmax over the labels")
+        << "\n";
+    for (const auto& [what, value] : model->info().choices) {
+      const std::string label = what + ":";
+      out << label << std::string(label.size() < 15 ? 15 - label.size() : 1, ' ') << value << "\n";
+    }
   });
 }
 

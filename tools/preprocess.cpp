@@ -1,4 +1,5 @@
-// clipkit preprocess — the CLIP transform of one image, written as a float32 .npy.
+// clipkit preprocess — the CLIP transform of one image (or the one a model's folder
+// declares, with --model), written as a float32 .npy.
 #include <fstream>
 
 #include "common.hpp"
@@ -29,15 +30,19 @@ void write_npy(const std::filesystem::path& path, std::span<const float> data, i
 
 void add_preprocess(CLI::App& app, std::ostream& out) {
   struct Args {
-    std::string image, output;
+    std::string image, output, model;
     int size = 224;
     bool no_exif = false;
     uint64_t max_pixels = 100'000'000;
   };
   auto args = std::make_shared<Args>();
-  CLI::App* sub = app.add_subcommand("preprocess", "CLIP's image transform, written as a float32 CHW .npy");
+  CLI::App* sub = app.add_subcommand(
+      "preprocess", "CLIP's image transform (or the one --model declares), written as a float32 CHW .npy");
   sub->add_option("-i,--image", args->image, "the image file")->required();
-  sub->add_option("--size", args->size, "output resolution")->check(CLI::Range(1, 4096))->capture_default_str();
+  auto* size = sub->add_option("--size", args->size, "output resolution")->check(CLI::Range(1, 4096))->capture_default_str();
+  sub->add_option("--model", args->model,
+                  "use the transform this model's folder declares (size, resize mode, interpolation, mean/std)")
+      ->excludes(size);
   sub->add_flag("--no-exif", args->no_exif, "ignore EXIF orientation");
   sub->add_option("--max-pixels", args->max_pixels, "refuse larger images")
       ->check(CLI::Range(uint64_t{1}, uint64_t{1} << 40))
@@ -49,9 +54,14 @@ void add_preprocess(CLI::App& app, std::ostream& out) {
     decode.max_pixels = args->max_pixels;
     PreprocessOptions pre;
     pre.size = args->size;
+    if (!args->model.empty()) {
+      ModelOptions options;
+      options.threads = 1;
+      pre = Model::load(args->model, options)->info().preprocess;
+    }
     auto tensor = clip_preprocess(decode_image_file(args->image, decode), pre);
-    write_npy(args->output, tensor, args->size);
-    out << args->output << ": float32 (3, " << args->size << ", " << args->size << ")\n";
+    write_npy(args->output, tensor, pre.size);
+    out << args->output << ": float32 (3, " << pre.size << ", " << pre.size << ")\n";
   });
 }
 

@@ -24,7 +24,9 @@
 namespace clipkit {
 
 struct ClipOptions {
-  // BPE merges: bpe_simple_vocab_16e6.txt.gz, vocab.json / merges.txt, or a folder.
+  // CLIP: BPE merges — bpe_simple_vocab_16e6.txt.gz, vocab.json / merges.txt, or a folder.
+  // SigLIP: a SentencePiece .model in place of the folder's (same conventions).
+  // Chinese-CLIP: its WordPiece vocab.txt (cn_clip/clip/vocab.txt).
   // Empty: the model folder's files, then $CLIPKIT_VOCAB, then
   // bpe_simple_vocab_16e6.txt.gz beside the model file.
   std::filesystem::path vocab;
@@ -43,7 +45,7 @@ class Clip {
   const Tokenizer& tokenizer() const { return *tokenizer_; }
   const ClipOptions& options() const { return options_; }
 
-  // Decode + CLIP transform at the model's resolution.
+  // Decode + the transform the model declares (model().info().preprocess).
   std::vector<float> preprocess_file(const std::filesystem::path& path) const;
 
   std::vector<float> embed_image(const Image& image) const;                 // embed_dim

@@ -1,8 +1,13 @@
-// clipkit/image.hpp — image decoding and CLIP's preprocessing, reproducing
-// Pillow 9.4 + torchvision exactly.
+// clipkit/image.hpp — image decoding and CLIP / SigLIP preprocessing, reproducing
+// Pillow 9.4 + torchvision 0.14 (OpenAI CLIP, open_clip) and transformers' image
+// processors exactly.
 //
 //   auto img = clipkit::decode_image_file("cat.jpg");      // EXIF applied
-//   std::vector<float> chw = clipkit::clip_preprocess(img, 224);
+//   std::vector<float> chw = clipkit::clip_preprocess(img);  // OpenAI CLIP at 224 px
+//   clipkit::PreprocessOptions siglip;                        // SigLIP's open_clip transform
+//   siglip.size = 256, siglip.resize_mode = clipkit::ResizeMode::squash;
+//   siglip.mean = siglip.std = {0.5f, 0.5f, 0.5f};
+//   chw = clipkit::clip_preprocess(img, siglip);
 //
 // Pixels are row-major, interleaved (HWC), 8 bits per sample. Images keep their own
 // mode (as Pillow does) because CLIP's transform resizes before converting to RGB.
@@ -64,17 +69,80 @@ Image decode_image_file(const std::filesystem::path& path, const DecodeOptions& 
 Image decode_image_memory(std::span<const uint8_t> bytes, const std::string& name,
                           const DecodeOptions& options = {});
 
-struct PreprocessOptions {
-  int size = 224;  // the model's input resolution
-  std::array<float, 3> mean = {0.48145466f, 0.4578275f, 0.40821073f};
-  std::array<float, 3> std = {0.26862954f, 0.26130258f, 0.27577711f};
+// The resampling filter of the resize: Pillow's BICUBIC (3) or BILINEAR (2). Palette
+// ("P") and bilevel ("1") images are resized with NEAREST whatever this says, as Pillow
+// does, unless they were converted to RGB first (PreprocessOrder::transformers).
+enum class Interpolation { bicubic, bilinear };
+
+// How the image becomes size x size (torchvision 0.14 / open_clip v2.24.0 names).
+enum class ResizeMode {
+  // Resize(resize_size) on the shorter side, then CenterCrop(size): OpenAI CLIP,
+  // open_clip's default, Hugging Face's {"shortest_edge"} + crop_size.
+  shortest,
+  // Resize((size, size)): the aspect ratio is not kept and nothing is cropped — SigLIP's
+  // open_clip preprocess_cfg and Hugging Face's size {"height", "width"}.
+  squash,
+  // open_clip ResizeKeepRatio(size, longest=1): the longer side becomes size, the
+  // shorter round(side * size / longer) (half to even), then CenterCropOrPad(size)
+  // pads with fill 0 in the image's own mode (black; palette index 0; white for CMYK,
+  // as Pillow's (0,0,0,0) converts). A side that would round to 0 pixels is refused
+  // (Pillow refuses it too).
+  longest,
 };
+
+// Whose pipeline the steps follow.
+enum class PreprocessOrder {
+  // torchvision (OpenAI CLIP, open_clip): resize and crop in the image's own mode, then
+  // convert("RGB"), ToTensor (x / 255 in float32), Normalize; CenterCrop's offset is
+  // round((side - size) / 2) with ties to even.
+  torchvision,
+  // Hugging Face image processors (transformers' SiglipImageProcessor,
+  // CLIPImageProcessor): convert("RGB") FIRST, then Pillow's resize of the RGB image
+  // (so palette images are filtered, not NEAREST-sampled, and RGBA loses its alpha
+  // before resizing), center_crop with offset floor((side - size) / 2), rescale
+  // (float64 x * rescale_factor, then float32), normalize in float32.
+  transformers,
+};
+
+// Defaults are OpenAI CLIP's transform. preprocess_from_open_clip / preprocess_from_hf
+// (image/preprocess_config.hpp, used by the model loader) fill these from a checkpoint's
+// config files.
+struct PreprocessOptions {
+  int size = 224;  // the model's input resolution: the output is size x size
+  std::array<float, 3> mean = {0.48145466f, 0.4578275f, 0.40821073f};
+  std::array<float, 3> std = {0.26862954f, 0.26130258f, 0.27577711f};  // none may be 0
+  Interpolation interpolation = Interpolation::bicubic;
+  ResizeMode resize_mode = ResizeMode::shortest;
+  // shortest only: the shorter side's length before the centre crop (Hugging Face's
+  // shortest_edge when it differs from crop_size); 0 means `size`. Must be >= size.
+  int resize_size = 0;
+  PreprocessOrder order = PreprocessOrder::torchvision;
+  // transformers order only (torchvision's ToTensor always divides by 255): the factor
+  // of `rescale` — 1/255, or 1 where do_rescale is false.
+  double rescale_factor = 1.0 / 255.0;
+};
+
+// Names as the configs spell them: "bicubic"/"bilinear", "shortest"/"squash"/"longest",
+// "torchvision"/"transformers".
+const char* to_string(Interpolation interpolation);
+const char* to_string(ResizeMode mode);
+const char* to_string(PreprocessOrder order);
 
 // Resize(size, BICUBIC) on the shorter side in the image's own mode, CenterCrop(size),
 // convert("RGB"): returns size*size*3 bytes (HWC) — the 8-bit pixels before ToTensor.
 std::vector<uint8_t> clip_resize_crop_rgb(const Image& image, int size);
+// The same for any options: the size*size*3 bytes (HWC, RGB) before ToTensor / rescale,
+// after the resize, crop or pad that `options` describe. Throws Error(invalid_argument)
+// for an inconsistent image or options (size <= 0, resize_size < size, a zero std, a
+// rescale_factor other than 1/255 under torchvision order, longest under transformers
+// order, a longest resize that leaves a side of 0 pixels), resource_exhausted for a
+// shortest resize whose long side overflows an int. Only the output window of a
+// shortest resize is computed, so a 1 x 42000 strip costs the crop, not the resize.
+std::vector<uint8_t> clip_resize_crop_rgb(const Image& image, const PreprocessOptions& options);
 
-// The full CLIP transform: 3*size*size floats, CHW, (x/255 - mean)/std.
+// The full transform: 3*size*size floats, CHW. torchvision order: (x/255 - mean)/std;
+// transformers order: (float(x * rescale_factor) - mean) / std — both in float32 as the
+// reference libraries compute them. Same errors as clip_resize_crop_rgb.
 std::vector<float> clip_preprocess(const Image& image, const PreprocessOptions& options = {});
 
 }  // namespace clipkit

@@ -1,5 +1,7 @@
-// clipkit/model.hpp — a CLIP ViT model: image and text towers as OpenAI's
-// clip/model.py, loaded from the checkpoints people have.
+// clipkit/model.hpp — an image–text model: OpenAI-architecture CLIP ViTs (as
+// OpenAI's clip/model.py), SigLIP / SigLIP 2 (as open_clip + timm and
+// transformers' modeling_siglip) and Chinese-CLIP (OpenAI's ViT + a BERT text tower, as
+// cn_clip), loaded from the checkpoints people have.
 //
 //   auto model = clipkit::Model::load("ViT-B-32.pt");          // or an HF/open_clip folder
 //   std::vector<float> img = model->encode_images(pixels, 1);  // 1 × embed_dim
@@ -20,13 +22,19 @@
 #include <optional>
 #include <span>
 #include <string>
+#include <utility>
 #include <vector>
+
+#include "clipkit/image.hpp"
 
 namespace clipkit {
 
-enum class Activation { quick_gelu, gelu };
+// quick_gelu: x·σ(1.702x) (OpenAI); gelu: exact (erf); gelu_tanh: GELU's tanh
+// approximation (SigLIP's "gelu_pytorch_tanh").
+enum class Activation { quick_gelu, gelu, gelu_tanh };
 const char* to_string(Activation activation);
-// "quick_gelu" / "gelu" (also "quickgelu"); Error(invalid_argument) otherwise.
+// "quick_gelu" / "gelu" / "gelu_tanh" (also "quickgelu", "gelu_pytorch_tanh",
+// "gelu_new"); Error(invalid_argument) otherwise.
 Activation parse_activation(const std::string& name);
 
 // Compute precision of the transformer blocks' matrix products.
@@ -43,7 +51,29 @@ Precision parse_precision(const std::string& name);  // "fp32" / "bf16" / "int8"
 // e.g. "oneDNN 2.6 (avx512_core_amx)".
 std::string compute_backend();
 
-// The dimensions of a CLIP ViT (names as OpenAI's build_model).
+// How a model turns image–text cosines into label scores.
+//  softmax: CLIP — softmax over the texts of exp(logit_scale)·cos (they sum to 1).
+//  sigmoid: SigLIP — sigmoid(exp(logit_scale)·cos + logit_bias) for each text on its
+//           own: independent probabilities that need not sum to 1.
+enum class Scoring { softmax, sigmoid };
+const char* to_string(Scoring scoring);
+
+// The tokenizer a model needs, found beside its weights.
+struct TokenizerSpec {
+  // "clip-bpe" (OpenAI's BPE), "sentencepiece" or "wordpiece" (Chinese-CLIP's BERT
+  // vocab.txt: Tokenizer::from_wordpiece, rows of context_length() = 52)
+  std::string kind = "clip-bpe";
+  std::filesystem::path file;     // sentencepiece: the .model file; wordpiece: vocab.txt if found
+  // sentencepiece: "siglip" (T5 / mc4 vocab: EOS 1 appended, pad 1) or "siglip2"
+  // (Gemma vocab: no BOS, EOS 1, pad 0).
+  std::string conventions;
+  // sentencepiece: the text clean-up, "canonicalize" (open_clip: "_" → " ", punctuation
+  // removed, lower-cased) or "canonicalize_hf" (transformers' SiglipTokenizer).
+  std::string clean;
+};
+
+// The dimensions of a model (names as OpenAI's build_model; SigLIP fills the same
+// fields, `activation` being its text tower's).
 struct ModelConfig {
   int embed_dim = 512;
   int image_resolution = 224;
@@ -63,6 +93,7 @@ struct ModelConfig {
 
 struct ModelInfo {
   std::filesystem::path path;   // what was loaded (empty for a random model)
+  std::string family = "clip";  // "clip", "siglip" or "chinese_clip"
   std::string format;           // "openai-torchscript", "torch-state-dict", "hf-safetensors", ...
   std::string architecture;     // "ViT-B/32"-style name when recognised, else "ViT"
   std::string dtype;            // dtype of the stored weights ("f16", "f32", "bf16")
@@ -71,6 +102,13 @@ struct ModelInfo {
   Precision precision = Precision::fp32;
   size_t weight_bytes = 0;      // resident weights after packing for `precision`
   std::optional<std::filesystem::path> vocab_path;  // tokenizer files found beside the weights
+  Scoring scoring = Scoring::softmax;
+  TokenizerSpec tokenizer;
+  // The transform the checkpoint declares (size = image_size); CLIP's by default.
+  PreprocessOptions preprocess;
+  // Every choice read from the files and where it came from, for `clipkit info`:
+  // {"vision heads", "16 (timm's vit_so400m_patch14_siglip_384)"}, ...
+  std::vector<std::pair<std::string, std::string>> choices;
 };
 
 struct ModelOptions {
@@ -82,10 +120,13 @@ struct ModelOptions {
 class Model {
  public:
   // Loads a checkpoint file (.pt, .bin, .safetensors) or folder (Hugging Face,
-  // open_clip). Dimensions are inferred from tensor shapes (heads = width / 64)
-  // unless a config file states them. Throws Error naming the file and the problem:
-  // not_found, corrupt_data (bad container, missing/extra tensor, wrong shape),
-  // unsupported (ResNet, unknown dtype).
+  // open_clip). CLIP dimensions are inferred from tensor shapes (heads = width / 64)
+  // unless a config file states them; SigLIP needs its config file (heads,
+  // activations, LayerNorm eps). Chinese-CLIP: cn_clip's own .pt files
+  // ({"state_dict"}, "module." prefixes or not; heads = width / 64, ViT-H 16).
+  // Throws Error naming the file and the problem: not_found, corrupt_data (bad
+  // container, missing/extra tensor, wrong shape), unsupported (ResNet, NaFlex, unknown
+  // dtype, Hugging Face ChineseCLIPModel folders).
   static std::unique_ptr<Model> load(const std::filesystem::path& path,
                                      const ModelOptions& options = {});
 
@@ -99,15 +140,21 @@ class Model {
   int image_size() const;
   int context_length() const;
   float logit_scale() const;  // exp(logit_scale) as stored
+  float logit_bias() const;   // SigLIP's logit_bias; 0 for CLIP
+  Scoring scoring() const;
   int threads() const;
 
   // pixels: count × 3 × image_size × image_size. Returns count × embed_dim.
   // Throws Error(invalid_argument) if the span size does not match.
   std::vector<float> encode_images(std::span<const float> pixels, size_t count) const;
 
-  // tokens: count × context_length ids (SOT … EOT, zero padding). The text tower
+  // tokens: count × context_length ids. CLIP: SOT … EOT, zero padding; the text tower
   // runs only up to each row's EOT (its largest id, as OpenAI's argmax): exact, and
-  // cheap for short prompts. Returns count × embed_dim.
+  // cheap for short prompts. SigLIP: the whole row (pads are attended to).
+  // Chinese-CLIP: [CLS] … [SEP], 0 padding (52 ids); pads are masked as cn_clip masks
+  // them, so only each row's non-pad tokens are computed (exact); a row must start
+  // with a non-pad id unless it is all pads.
+  // Returns count × embed_dim.
   std::vector<float> encode_tokens(std::span<const int32_t> tokens, size_t count) const;
 
   ~Model();

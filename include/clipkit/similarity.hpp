@@ -1,6 +1,7 @@
-// clipkit/similarity.hpp — cosine similarity and zero-shot label probabilities.
+// clipkit/similarity.hpp — cosine similarity and zero-shot label scores.
 //
-//   auto probs = clipkit::label_probs(image_embedding, text_embeddings, model.logit_scale());
+//   auto scores = clipkit::label_scores(image_embedding, text_embeddings, model);
+//   // CLIP: softmax probabilities over the texts; SigLIP: a sigmoid per text
 //
 // Embeddings are row-major (n × dim). Pure functions, thread-safe.
 #pragma once
@@ -10,6 +11,8 @@
 #include <vector>
 
 namespace clipkit {
+
+class Model;
 
 // v / ‖v‖. Throws Error(invalid_argument) for an empty or all-zero vector.
 std::vector<float> normalized(std::span<const float> v);
@@ -23,5 +26,15 @@ float cosine_similarity(std::span<const float> a, std::span<const float> b);
 // texts: n × dim. Returns n probabilities.
 std::vector<float> label_probs(std::span<const float> image, std::span<const float> texts,
                                float logit_scale);
+
+// sigmoid(logit_scale · cos(image, text_i) + logit_bias) for each text on its own, as
+// SigLIP's logits_per_image through a sigmoid: independent probabilities.
+std::vector<float> sigmoid_scores(std::span<const float> image, std::span<const float> texts,
+                                  float logit_scale, float logit_bias);
+
+// The model's own scores: label_probs for Scoring::softmax (CLIP), sigmoid_scores with
+// its logit_bias for Scoring::sigmoid (SigLIP).
+std::vector<float> label_scores(std::span<const float> image, std::span<const float> texts,
+                                const Model& model);
 
 }  // namespace clipkit

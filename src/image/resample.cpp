@@ -17,14 +17,30 @@ namespace clipkit::image {
 namespace {
 
 constexpr int kPrecisionBits = 32 - 8 - 2;
-constexpr double kBicubicSupport = 2.0;
 
+// Pillow's `struct filter` pairs: bicubic_filter (a = -0.5) with support 2, and
+// bilinear_filter (the triangle) with support 1.
 double bicubic(double x) {
   constexpr double a = -0.5;
   if (x < 0.0) x = -x;
   if (x < 1.0) return ((a + 2.0) * x - (a + 3.0)) * x * x + 1;
   if (x < 2.0) return (((x - 5) * x + 8) * x - 4) * a;
   return 0.0;
+}
+
+double bilinear(double x) {
+  if (x < 0.0) x = -x;
+  if (x < 1.0) return 1.0 - x;
+  return 0.0;
+}
+
+struct Filter {
+  double (*weight)(double);
+  double support;
+};
+
+Filter filter_of(Interpolation interpolation) {
+  return interpolation == Interpolation::bilinear ? Filter{bilinear, 1.0} : Filter{bicubic, 2.0};
 }
 
 // For each output position: the first input index, how many inputs, and `ksize`
@@ -39,12 +55,12 @@ struct Coefficients {
 // Coefficients of outputs [out0, out0 + out_count) of a resize from in_size to
 // out_size; each output's row depends only on its own position, so a window of them is
 // exactly the matching rows of the whole table.
-Coefficients precompute(int in_size, int out_size, int out0, int out_count) {
+Coefficients precompute(int in_size, int out_size, int out0, int out_count, const Filter& filter) {
   // Pillow passes the box as floats: in1 - in0 is a float difference, widened.
   const float in0 = 0.0f, in1 = static_cast<float>(in_size);
   const double scale = static_cast<double>(in1 - in0) / out_size;
   const double filterscale = std::max(scale, 1.0);
-  const double support = kBicubicSupport * filterscale;
+  const double support = filter.support * filterscale;
   Coefficients c;
   c.ksize = static_cast<int>(std::ceil(support)) * 2 + 1;
   c.first.resize(out_count);
@@ -61,7 +77,7 @@ Coefficients precompute(int in_size, int out_size, int out0, int out_count) {
     xmax -= xmin;
     double ww = 0.0;
     for (int x = 0; x < xmax; ++x) {
-      const double w = bicubic((x + xmin - center + 0.5) * ss);
+      const double w = filter.weight((x + xmin - center + 0.5) * ss);
       k[x] = w;
       ww += w;
     }
@@ -141,8 +157,9 @@ void check_window(const Window& w, int out_width, int out_height) {
 
 }  // namespace
 
-std::vector<uint8_t> resample_bicubic(std::span<const uint8_t> pixels, int width, int height,
-                                      int channels, int out_width, int out_height, const Window& window) {
+std::vector<uint8_t> resample(std::span<const uint8_t> pixels, int width, int height, int channels,
+                              int out_width, int out_height, Interpolation interpolation, const Window& window) {
+  const Filter filter = filter_of(interpolation);
   check_sizes(width, height, channels, out_width, out_height, pixels.size());
   check_window(window, out_width, out_height);
   const bool need_horizontal = out_width != width;
@@ -151,7 +168,7 @@ std::vector<uint8_t> resample_bicubic(std::span<const uint8_t> pixels, int width
   int row_first = window.y, row_last = window.y + window.height;
   Coefficients vert;
   if (need_vertical) {
-    vert = precompute(height, out_height, window.y, window.height);
+    vert = precompute(height, out_height, window.y, window.height, filter);
     row_first = vert.first[0];
     row_last = vert.first[window.height - 1] + vert.count[window.height - 1];
   }
@@ -160,7 +177,7 @@ std::vector<uint8_t> resample_bicubic(std::span<const uint8_t> pixels, int width
   const int rows = row_last - row_first;
   std::vector<uint8_t> horizontal(static_cast<size_t>(rows) * window.width * channels);
   if (need_horizontal) {
-    const Coefficients horiz = precompute(width, out_width, window.x, window.width);
+    const Coefficients horiz = precompute(width, out_width, window.x, window.width, filter);
     horizontal_pass(pixels.data(), width, channels, row_first, rows, horiz, window.width, horizontal.data());
   } else {
     for (int y = 0; y < rows; ++y)
@@ -174,9 +191,20 @@ std::vector<uint8_t> resample_bicubic(std::span<const uint8_t> pixels, int width
   return out;
 }
 
+std::vector<uint8_t> resample(std::span<const uint8_t> pixels, int width, int height, int channels,
+                              int out_width, int out_height, Interpolation interpolation) {
+  return resample(pixels, width, height, channels, out_width, out_height, interpolation,
+                  {0, 0, out_width, out_height});
+}
+
+std::vector<uint8_t> resample_bicubic(std::span<const uint8_t> pixels, int width, int height,
+                                      int channels, int out_width, int out_height, const Window& window) {
+  return resample(pixels, width, height, channels, out_width, out_height, Interpolation::bicubic, window);
+}
+
 std::vector<uint8_t> resample_bicubic(std::span<const uint8_t> pixels, int width, int height,
                                       int channels, int out_width, int out_height) {
-  return resample_bicubic(pixels, width, height, channels, out_width, out_height, {0, 0, out_width, out_height});
+  return resample(pixels, width, height, channels, out_width, out_height, Interpolation::bicubic);
 }
 
 std::vector<uint8_t> resize_nearest(std::span<const uint8_t> pixels, int width, int height,
@@ -217,11 +245,20 @@ std::vector<uint8_t> resize_nearest(std::span<const uint8_t> pixels, int width, 
   return resize_nearest(pixels, width, height, channels, out_width, out_height, {0, 0, out_width, out_height});
 }
 
+Image resize_image(const Image& image, int out_width, int out_height, Interpolation interpolation) {
+  return resize_image(image, out_width, out_height, interpolation, {0, 0, out_width, out_height});
+}
+
 Image resize_image(const Image& image, int out_width, int out_height) {
-  return resize_image(image, out_width, out_height, {0, 0, out_width, out_height});
+  return resize_image(image, out_width, out_height, Interpolation::bicubic);
 }
 
 Image resize_image(const Image& image, int out_width, int out_height, const Window& window) {
+  return resize_image(image, out_width, out_height, Interpolation::bicubic, window);
+}
+
+Image resize_image(const Image& image, int out_width, int out_height, Interpolation interpolation,
+                   const Window& window) {
   if (out_width <= 0 || out_height <= 0) {
     throw Error(ErrorCode::invalid_argument, "resize: target size " + std::to_string(out_width) +
                                                  "x" + std::to_string(out_height));
@@ -243,14 +280,14 @@ Image resize_image(const Image& image, int out_width, int out_height, const Wind
     case PixelMode::gray_alpha:
     case PixelMode::rgba: {
       std::vector<uint8_t> premultiplied = premultiply_alpha(image.pixels, c);
-      out.pixels = resample_bicubic(premultiplied, image.width, image.height, c, out_width, out_height, window);
+      out.pixels = resample(premultiplied, image.width, image.height, c, out_width, out_height, interpolation, window);
       unpremultiply_alpha(out.pixels, c);
       break;
     }
     case PixelMode::gray:
     case PixelMode::rgb:
     case PixelMode::cmyk:
-      out.pixels = resample_bicubic(image.pixels, image.width, image.height, c, out_width, out_height, window);
+      out.pixels = resample(image.pixels, image.width, image.height, c, out_width, out_height, interpolation, window);
       break;
   }
   return out;

@@ -1,7 +1,10 @@
-// image/resample.hpp — Pillow 9.4's Image.resize, bit for bit, for 8-bit images.
+// image/resample.hpp — Pillow 9.4's Image.resize, bit for bit, for 8-bit images, with
+// its BICUBIC and BILINEAR filters.
 //
 //   // a 640x427 RGB image to 335x224, as img.resize((335, 224), Image.BICUBIC)
 //   std::vector<uint8_t> out = resample_bicubic(pixels, 640, 427, 3, 335, 224);
+//   // the same with Image.BILINEAR, as SigLIP checkpoints may declare
+//   out = resample(pixels, 640, 427, 3, 335, 224, Interpolation::bilinear);
 //
 // Pixels are row-major and interleaved (HWC) with `channels` bytes per pixel (1..4);
 // each channel is filtered on its own, as Pillow does. Thread-safe (no shared state).
@@ -23,10 +26,16 @@ struct Window {
   int x = 0, y = 0, width = 0, height = 0;
 };
 
-// ImagingResample with the bicubic filter (a = -0.5): a horizontal then a vertical
-// pass, each with support 2*max(scale, 1), coefficients normalised to sum 1 and then
-// turned into 22-bit fixed point with rounding; sums start at half a unit and are
-// clipped to 0..255. A pass whose size does not change is skipped, as Pillow skips it.
+// ImagingResample: a horizontal then a vertical pass, each with support
+// filter_support*max(scale, 1) — bicubic (a = -0.5) has support 2, bilinear (the
+// triangle 1 - |x|) support 1 — coefficients normalised to sum 1 and then turned into
+// 22-bit fixed point with rounding; sums start at half a unit and are clipped to
+// 0..255. A pass whose size does not change is skipped, as Pillow skips it.
+std::vector<uint8_t> resample(std::span<const uint8_t> pixels, int width, int height, int channels,
+                              int out_width, int out_height, Interpolation interpolation);
+std::vector<uint8_t> resample(std::span<const uint8_t> pixels, int width, int height, int channels,
+                              int out_width, int out_height, Interpolation interpolation, const Window& window);
+// resample(..., Interpolation::bicubic[, window]).
 std::vector<uint8_t> resample_bicubic(std::span<const uint8_t> pixels, int width, int height,
                                       int channels, int out_width, int out_height);
 std::vector<uint8_t> resample_bicubic(std::span<const uint8_t> pixels, int width, int height,
@@ -39,13 +48,17 @@ std::vector<uint8_t> resize_nearest(std::span<const uint8_t> pixels, int width, 
 std::vector<uint8_t> resize_nearest(std::span<const uint8_t> pixels, int width, int height,
                                     int channels, int out_width, int out_height, const Window& window);
 
-// Image.resize((out_width, out_height), BICUBIC) with Pillow's per-mode rules: "1" and
-// "P" use nearest neighbour; "LA"/"RGBA" are resized premultiplied ("La"/"RGBa") and
-// converted back; "L", "RGB", "CMYK" directly. Same size returns a copy.
-// Throws Error(invalid_argument) for non-positive sizes.
-Image resize_image(const Image& image, int out_width, int out_height);
+// Image.resize((out_width, out_height), BICUBIC or BILINEAR) with Pillow's per-mode
+// rules: "1" and "P" use nearest neighbour whatever the filter; "LA"/"RGBA" are resized
+// premultiplied ("La"/"RGBa") and converted back; "L", "RGB", "CMYK" directly. Same size
+// returns a copy. Throws Error(invalid_argument) for non-positive sizes.
+Image resize_image(const Image& image, int out_width, int out_height, Interpolation interpolation);
 // The `window` of that resize (an image of window.width x window.height); invalid_argument
 // when the window is not inside out_width x out_height.
+Image resize_image(const Image& image, int out_width, int out_height, Interpolation interpolation,
+                   const Window& window);
+// The same with BICUBIC (CLIP's filter).
+Image resize_image(const Image& image, int out_width, int out_height);
 Image resize_image(const Image& image, int out_width, int out_height, const Window& window);
 
 }  // namespace clipkit::image

@@ -45,8 +45,44 @@ std::optional<fs::path> find_vocab(const fs::path& folder) {
   return std::nullopt;
 }
 
+bool is_siglip(const std::map<std::string, Tensor>& tensors) {
+  return tensors.count("vision_model.head.probe") || tensors.count("visual.trunk.attn_pool.latent");
+}
+
+// Chinese-CLIP (cn_clip's CLIP): OpenAI's ViT under visual.* beside a BERT text tower
+// under bert.* (torch_zip has already stripped DataParallel's "module.").
+bool is_chinese_clip(const std::map<std::string, Tensor>& tensors) {
+  return tensors.count("bert.embeddings.word_embeddings.weight") && tensors.count("visual.conv1.weight");
+}
+
+// transformers' ChineseCLIPModel names its BERT text_model.embeddings.*: the CLIP name
+// map would misread it.
+void refuse_hf_chinese_clip(const std::map<std::string, Tensor>& tensors, const std::string& display_name) {
+  if (tensors.count("text_model.embeddings.word_embeddings.weight") ||
+      tensors.count("text_model.embeddings.token_type_embeddings.weight"))
+    throw Error(ErrorCode::unsupported,
+                display_name + ": a Hugging Face ChineseCLIPModel (text_model.embeddings.word_embeddings) is not "
+                               "supported yet; Chinese-CLIP's own .pt checkpoints (cn_clip) are");
+}
+
+std::optional<fs::path> find_sentencepiece(const fs::path& folder) {
+  for (const char* name : {"spiece.model", "tokenizer.model", "sentencepiece.bpe.model"})
+    if (is_file(folder / name)) return folder / name;
+  return std::nullopt;
+}
+
 // HF names become canonical; non-parameter entries go. True when the names were HF's.
+// SigLIP names stay as they are (model/siglip maps them).
 bool canonicalize(std::map<std::string, Tensor>& tensors, const std::string& display_name) {
+  refuse_hf_chinese_clip(tensors, display_name);
+  if (is_chinese_clip(tensors)) {  // names as stored; model/chinese_clip checks them
+    drop_non_parameters(tensors);
+    return false;
+  }
+  if (is_siglip(tensors)) {
+    drop_non_parameters(tensors);
+    return tensors.count("vision_model.head.probe") > 0;
+  }
   const bool hf = looks_like_hf_clip(tensors);
   if (hf) tensors = map_hf_to_openai(std::move(tensors), display_name);
   drop_non_parameters(tensors);
@@ -65,6 +101,12 @@ void load_torch_file(const fs::path& path, Checkpoint& ckpt) {
   }
   ckpt.tensors = std::move(contents.tensors.tensors);
   canonicalize(ckpt.tensors, path.string());
+  if (is_siglip(ckpt.tensors)) ckpt.family = "siglip";
+  if (is_chinese_clip(ckpt.tensors)) {
+    ckpt.family = "chinese_clip";
+    // cn_clip keeps vocab.txt beside its code, not its checkpoints; one beside the file is used.
+    if (is_file(path.parent_path() / "vocab.txt")) ckpt.vocab_path = path.parent_path() / "vocab.txt";
+  }
 }
 
 // Returns whether the file used Hugging Face names.
@@ -88,6 +130,13 @@ void load_file(const fs::path& path, Checkpoint& ckpt) {
     const bool hf = load_safetensors_file(path, ckpt);
     // HF weights given as a file: the config beside them still describes them.
     const fs::path config = path.parent_path() / "config.json";
+    if (is_siglip(ckpt.tensors)) {
+      ckpt.family = "siglip";
+      for (const char* name : {"config.json", "open_clip_config.json"})
+        if (is_file(path.parent_path() / name)) ckpt.config_file = path.parent_path() / name;
+      ckpt.sentencepiece_path = find_sentencepiece(path.parent_path());
+      return;
+    }
     if (hf && is_file(config)) {
       const ContainerConfig parsed = read_hf_config(config);
       ckpt.format = "hf-safetensors";
@@ -108,17 +157,24 @@ void load_file(const fs::path& path, Checkpoint& ckpt) {
 
 void load_folder(const fs::path& folder, Checkpoint& ckpt) {
   ckpt.vocab_path = find_vocab(folder);
+  ckpt.sentencepiece_path = find_sentencepiece(folder);
   if (is_file(folder / "open_clip_config.json")) {
     for (const char* weights : {"open_clip_model.safetensors", "open_clip_pytorch_model.bin"}) {
       const fs::path file = folder / weights;
       if (!is_file(file)) continue;
-      const ContainerConfig config = read_open_clip_config(folder / "open_clip_config.json");
       if (file.extension() == ".safetensors") {
         load_safetensors_file(file, ckpt);
         ckpt.format = "open_clip-safetensors";
       } else {
         load_torch_file(file, ckpt);
+        ckpt.format = "open_clip-torch";
       }
+      ckpt.config_file = folder / "open_clip_config.json";
+      if (is_siglip(ckpt.tensors)) {
+        ckpt.family = "siglip";
+        return;
+      }
+      const ContainerConfig config = read_open_clip_config(folder / "open_clip_config.json");
       ckpt.activation = config.activation;
       ckpt.config_ints = config.ints;
       ckpt.config_origins = config.origins;
@@ -129,13 +185,19 @@ void load_folder(const fs::path& folder, Checkpoint& ckpt) {
     for (const char* weights : {"model.safetensors", "pytorch_model.bin"}) {
       const fs::path file = folder / weights;
       if (!is_file(file)) continue;
-      const ContainerConfig config = read_hf_config(folder / "config.json");
       if (file.extension() == ".safetensors") {
         load_safetensors_file(file, ckpt);
         ckpt.format = "hf-safetensors";
       } else {
         load_torch_file(file, ckpt);
+        ckpt.format = "hf-torch";
       }
+      ckpt.config_file = folder / "config.json";
+      if (is_siglip(ckpt.tensors)) {
+        ckpt.family = "siglip";
+        return;
+      }
+      const ContainerConfig config = read_hf_config(folder / "config.json");
       ckpt.activation = config.activation;
       ckpt.config_ints = config.ints;
       ckpt.config_origins = config.origins;

@@ -9,6 +9,16 @@
 // (open_clip_config.json + open_clip_model.safetensors), bare .safetensors.
 // Half-precision weights (f16/bf16) are widened to fp32 here.
 // The model layer (not this one) checks that the set of names and shapes forms a CLIP.
+//
+// SigLIP weights (open_clip's timm towers: visual.trunk.attn_pool.latent; Hugging
+// Face's SiglipModel: vision_model.head.probe) are recognised by their names and kept
+// under their own names (family "siglip"): model/siglip maps and checks them, reading
+// `config_file` itself.
+// Chinese-CLIP's own .pt files (torch.save({"state_dict": …}), keys possibly prefixed
+// "module."): OpenAI's ViT under visual.* and a BERT under bert.* are kept under their
+// own names (family "chinese_clip", vocab_path = a vocab.txt beside the file);
+// model/chinese_clip maps and checks them. transformers' ChineseCLIPModel is refused
+// (unsupported) rather than misread as a CLIP.
 #pragma once
 
 #include <cstdint>
@@ -29,6 +39,13 @@ struct Tensor {
 
 struct Checkpoint {
   std::filesystem::path path;   // the file (or folder) given
+  std::string family = "clip";  // "clip" (OpenAI names), "siglip" or "chinese_clip" (names as stored)
+  // The config file that describes the weights (config.json / open_clip_config.json),
+  // when there is one.
+  std::optional<std::filesystem::path> config_file;
+  // A SentencePiece model in the folder (spiece.model, tokenizer.model,
+  // sentencepiece.bpe.model), if any.
+  std::optional<std::filesystem::path> sentencepiece_path;
   std::string format;           // "openai-torchscript", "torch-state-dict", "hf-safetensors",
                                 // "open_clip-safetensors", "safetensors"
   std::string dtype;            // dtype of the stored weights: "f32", "f16", "bf16" (most common)

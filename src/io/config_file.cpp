@@ -83,6 +83,17 @@ json read_json_file(const std::filesystem::path& path) {
 
 }  // namespace
 
+json read_json_config(const std::filesystem::path& path) { return read_json_file(path); }
+
+const json& json_section(const json& parent, const char* key, const std::string& file) {
+  return section(parent, key, file);
+}
+
+int64_t json_dim_or(const json& object, const std::string& where, const char* key, int64_t fallback,
+                    const std::string& file) {
+  return dim_or(object, where, key, fallback, file);
+}
+
 ContainerConfig parse_hf_config(const json& config, const std::string& file) {
   if (!config.is_object()) corrupt(file, "not a JSON object");
   const json& text = section(config, "text_config", file);

@@ -37,6 +37,15 @@ ContainerConfig parse_open_clip_config(const nlohmann::json& config,
                                        const std::string& display_name);
 
 ContainerConfig read_hf_config(const std::filesystem::path& path);
+
+// Helpers for the model families that read their own configs (model/siglip):
+// the file as JSON (16 MiB cap; corrupt_data naming the byte of a syntax error),
+// an object member (empty when absent; corrupt_data when not an object), and a
+// dimension in [1, 2^24] (`fallback` when absent; the message names where + key).
+nlohmann::json read_json_config(const std::filesystem::path& path);
+const nlohmann::json& json_section(const nlohmann::json& parent, const char* key, const std::string& file);
+int64_t json_dim_or(const nlohmann::json& object, const std::string& where, const char* key, int64_t fallback,
+                    const std::string& file);
 ContainerConfig read_open_clip_config(const std::filesystem::path& path);
 
 }  // namespace clipkit::io

@@ -8,6 +8,7 @@
 #include "clipkit/error.hpp"
 #include "core/byte_reader.hpp"
 #include "core/json_excerpt.hpp"
+#include "io/name_map.hpp"
 
 namespace clipkit::io {
 namespace {
@@ -69,6 +70,8 @@ std::vector<SafetensorsEntry> parse_safetensors(std::span<const uint8_t> bytes,
     entry.name = name;
     const std::string dtype_name_str = dtype_it->get<std::string>();
     const auto dtype = parse_dtype(dtype_name_str);
+    // Older Hugging Face files carry int64 position_ids buffers: not parameters, skipped.
+    if (!dtype && is_non_parameter(name) && (dtype_name_str == "I64" || dtype_name_str == "I32")) continue;
     if (!dtype) {
       throw Error(ErrorCode::unsupported, display_name + ": " + where + "dtype " +
                                               dtype_name_str +

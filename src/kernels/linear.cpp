@@ -22,6 +22,17 @@ using dnnl::memory;
 using dt = dnnl::memory::data_type;
 using tag = dnnl::memory::format_tag;
 
+// An activation as oneDNN's eltwise algorithm and alpha. QuickGELU x·σ(1.702x) is
+// oneDNN's swish with alpha 1.702.
+std::pair<dnnl::algorithm, float> eltwise_of(Activation a) {
+  switch (a) {
+    case Activation::gelu: return {dnnl::algorithm::eltwise_gelu_erf, 0.0f};
+    case Activation::gelu_tanh: return {dnnl::algorithm::eltwise_gelu_tanh, 0.0f};
+    case Activation::quick_gelu: break;
+  }
+  return {dnnl::algorithm::eltwise_swish, 1.702f};
+}
+
 dnnl::engine& engine() {
   static dnnl::engine e(dnnl::engine::kind::cpu, 0);
   return e;
@@ -105,8 +116,7 @@ struct Linear::Impl {
     auto it = activations.find(key);
     if (it == activations.end()) {
       memory::desc d(dims2(rows, out), dt::f32, tag::ab);
-      const auto algorithm = a == Activation::gelu ? dnnl::algorithm::eltwise_gelu_erf : dnnl::algorithm::eltwise_swish;
-      const float alpha = a == Activation::gelu ? 0.0f : 1.702f;
+      const auto [algorithm, alpha] = eltwise_of(a);
       dnnl::eltwise_forward::desc desc(dnnl::prop_kind::forward_inference, algorithm, d, alpha, 0.0f);
       it = activations.emplace(key, dnnl::eltwise_forward(dnnl::eltwise_forward::primitive_desc(desc, engine()))).first;
     }
@@ -123,10 +133,8 @@ struct Linear::Impl {
     if (precision != Precision::int8) {
       dnnl::post_ops ops;
       if (e.activation) {
-        if (*e.activation == Activation::gelu)
-          ops.append_eltwise(1.0f, dnnl::algorithm::eltwise_gelu_erf, 0.0f, 0.0f);
-        else  // QuickGELU x·σ(1.702x) is oneDNN's swish with alpha 1.702
-          ops.append_eltwise(1.0f, dnnl::algorithm::eltwise_swish, 1.702f, 0.0f);
+        const auto [algorithm, alpha] = eltwise_of(*e.activation);
+        ops.append_eltwise(1.0f, algorithm, alpha, 0.0f);
       }
       if (e.accumulate) ops.append_sum(1.0f);
       attr.set_post_ops(ops);

@@ -32,6 +32,10 @@ void layer_norm(const float* x, size_t rows, size_t width, const float* gamma, c
 void activate(float* x, size_t n, Activation activation) {
   if (activation == Activation::quick_gelu) {
     for (size_t i = 0; i < n; ++i) x[i] = x[i] / (1.0f + std::exp(-1.702f * x[i]));
+  } else if (activation == Activation::gelu_tanh) {
+    constexpr float kSqrt2OverPi = 0.79788456080286536f;
+    for (size_t i = 0; i < n; ++i)
+      x[i] = 0.5f * x[i] * (1.0f + std::tanh(kSqrt2OverPi * (x[i] + 0.044715f * x[i] * x[i] * x[i])));
   } else {
     constexpr float kInvSqrt2 = 0.70710678118654752f;
     for (size_t i = 0; i < n; ++i) x[i] = 0.5f * x[i] * (1.0f + std::erf(x[i] * kInvSqrt2));

@@ -1,6 +1,6 @@
 // kernels/ops.hpp — element-wise and row-wise operations of a CLIP transformer:
-// LayerNorm (eps 1e-5, as torch.nn.LayerNorm), GELU (exact, erf), QuickGELU
-// (x·σ(1.702x), OpenAI's), softmax over a row. All in place or out-of-place on
+// LayerNorm (eps 1e-5 by default, as torch.nn.LayerNorm), GELU (exact, erf), GELU's tanh
+// approximation (SigLIP), QuickGELU (x·σ(1.702x), OpenAI's), softmax over a row. All in place or out-of-place on
 // row-major float buffers; single-threaded (callers split rows).
 #pragma once
 
@@ -8,7 +8,8 @@
 
 namespace clipkit::kernels {
 
-enum class Activation { quick_gelu, gelu };
+// gelu_tanh: 0.5·x·(1 + tanh(√(2/π)·(x + 0.044715·x³))), torch's GELU(approximate="tanh").
+enum class Activation { quick_gelu, gelu, gelu_tanh };
 
 // y[r] = (x[r] - mean) / sqrt(var + eps) * gamma + beta for each of `rows` rows of `width`.
 void layer_norm(const float* x, size_t rows, size_t width, const float* gamma, const float* beta,

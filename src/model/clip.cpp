@@ -20,6 +20,20 @@ namespace {
 
 namespace fs = std::filesystem;
 
+// Chinese-CLIP's WordPiece vocabulary: --vocab, then the vocab.txt beside the weights
+// (ModelInfo::tokenizer.file), then $CLIPKIT_VOCAB. cn_clip ships it with its code
+// (cn_clip/clip/vocab.txt), not with the checkpoints.
+Tokenizer wordpiece_tokenizer(const fs::path& model_path, const ClipOptions& options, const Model& model) {
+  fs::path vocab = options.vocab.empty() ? model.info().tokenizer.file : options.vocab;
+  if (vocab.empty())
+    if (const char* env = std::getenv("CLIPKIT_VOCAB"); env && *env) vocab = env;
+  if (vocab.empty())
+    throw Error(ErrorCode::not_found, model_path.string() + ": no WordPiece vocab.txt beside the model; pass --vocab "
+                                                            "vocab.txt (cn_clip/clip/vocab.txt from "
+                                                            "github.com/OFA-Sys/Chinese-CLIP) or set CLIPKIT_VOCAB");
+  return Tokenizer::from_wordpiece(vocab);
+}
+
 fs::path find_vocab(const fs::path& model_path, const ClipOptions& options, const Model& model) {
   if (!options.vocab.empty()) return options.vocab;
   if (model.info().vocab_path) return *model.info().vocab_path;
@@ -35,10 +49,46 @@ fs::path find_vocab(const fs::path& model_path, const ClipOptions& options, cons
                                     "merges.txt) or set CLIPKIT_VOCAB");
 }
 
+// The SentencePiece tokenizer the model's folder declares (ModelInfo::tokenizer); a
+// --vocab FILE.model takes the place of the folder's file, with the same conventions.
+Tokenizer sentencepiece_tokenizer(const fs::path& model_path, const ClipOptions& options, const Model& model) {
+  const TokenizerSpec& spec = model.info().tokenizer;
+  fs::path file = spec.file;
+  if (!options.vocab.empty()) file = options.vocab;
+  if (file.empty())
+    throw Error(ErrorCode::not_found, model_path.string() + ": no SentencePiece tokenizer beside the model "
+                                                            "(spiece.model, tokenizer.model); pass --vocab FILE.model");
+  SentencePieceConventions c = spec.conventions == "siglip2" ? SentencePieceConventions::siglip2()
+                               : spec.clean == "canonicalize_hf" ? SentencePieceConventions::siglip_hf()
+                                                                 : SentencePieceConventions::siglip();
+  using Clean = SentencePieceConventions::Clean;
+  if (spec.clean == "whitespace") c.clean = Clean::whitespace;
+  if (spec.clean == "lower") c.clean = Clean::lower;
+  if (spec.clean == "canonicalize") c.clean = Clean::canonicalize;
+  return Tokenizer::from_sentencepiece(file, c);
+}
+
 }  // namespace
 
 Clip Clip::load(const fs::path& model_path, const ClipOptions& options) {
   std::shared_ptr<const Model> model = Model::load(model_path, options.model);
+  if (model->info().tokenizer.kind == "wordpiece") {
+    auto tokenizer = std::make_shared<const Tokenizer>(wordpiece_tokenizer(model_path, options, *model));
+    if (tokenizer->vocab_size() != model->config().vocab_size)
+      throw Error(ErrorCode::invalid_argument, "the WordPiece vocabulary has " + std::to_string(tokenizer->vocab_size()) +
+                                                   " lines but the model's word embedding has " +
+                                                   std::to_string(model->config().vocab_size) + " rows");
+    return Clip(std::move(model), std::move(tokenizer), options);
+  }
+  if (model->info().tokenizer.kind == "sentencepiece") {
+    auto tokenizer = std::make_shared<const Tokenizer>(sentencepiece_tokenizer(model_path, options, *model));
+    // The token embedding may have more rows than the tokenizer has pieces, never fewer.
+    if (tokenizer->vocab_size() > model->config().vocab_size)
+      throw Error(ErrorCode::invalid_argument, "the tokenizer has " + std::to_string(tokenizer->vocab_size()) +
+                                                   " pieces but the model's token embedding has only " +
+                                                   std::to_string(model->config().vocab_size) + " rows");
+    return Clip(std::move(model), std::move(tokenizer), options);
+  }
   auto tokenizer = std::make_shared<const Tokenizer>(Tokenizer::from_file(find_vocab(model_path, options, *model)));
   if (tokenizer->vocab_size() != model->config().vocab_size)
     throw Error(ErrorCode::invalid_argument, "the tokenizer has " + std::to_string(tokenizer->vocab_size()) +
@@ -51,15 +101,11 @@ Clip::Clip(std::shared_ptr<const Model> model, std::shared_ptr<const Tokenizer> 
     : model_(std::move(model)), tokenizer_(std::move(tokenizer)), options_(options) {}
 
 std::vector<float> Clip::preprocess_file(const fs::path& path) const {
-  PreprocessOptions pre;
-  pre.size = model_->image_size();
-  return clip_preprocess(decode_image_file(path, options_.decode), pre);
+  return clip_preprocess(decode_image_file(path, options_.decode), model_->info().preprocess);
 }
 
 std::vector<float> Clip::embed_image(const Image& image) const {
-  PreprocessOptions pre;
-  pre.size = model_->image_size();
-  return model_->encode_images(clip_preprocess(image, pre), 1);
+  return model_->encode_images(clip_preprocess(image, model_->info().preprocess), 1);
 }
 
 std::vector<float> Clip::embed_image_file(const fs::path& path) const {

@@ -9,19 +9,30 @@
 #include "io/checkpoint.hpp"
 #include "kernels/blas.hpp"
 #include "kernels/linear.hpp"
+#include "model/chinese_clip/chinese_clip.hpp"
+#include "model/network.hpp"
+#include "model/siglip/siglip.hpp"
 #include "model/towers.hpp"
 #include "model/weights.hpp"
 
 namespace clipkit {
 
 const char* to_string(Activation activation) {
-  return activation == Activation::gelu ? "gelu" : "quick_gelu";
+  switch (activation) {
+    case Activation::gelu: return "gelu";
+    case Activation::gelu_tanh: return "gelu_tanh";
+    case Activation::quick_gelu: break;
+  }
+  return "quick_gelu";
 }
 
 Activation parse_activation(const std::string& name) {
   if (name == "quick_gelu" || name == "quickgelu" || name == "QuickGELU") return Activation::quick_gelu;
   if (name == "gelu" || name == "GELU") return Activation::gelu;
-  throw Error(ErrorCode::invalid_argument, "unknown activation '" + name + "' (expected quick_gelu or gelu)");
+  if (name == "gelu_tanh" || name == "gelu_pytorch_tanh" || name == "gelu_new" || name == "gelu_fast")
+    return Activation::gelu_tanh;
+  throw Error(ErrorCode::invalid_argument,
+              "unknown activation '" + name + "' (expected quick_gelu, gelu or gelu_tanh)");
 }
 
 const char* to_string(Precision precision) {
@@ -39,8 +50,12 @@ std::string compute_backend() { return std::string("oneDNN 2.6 (") + kernels::co
 
 ModelConfig ModelConfig::vit_b_32() { return ModelConfig{}; }
 
+const char* to_string(Scoring scoring) { return scoring == Scoring::sigmoid ? "sigmoid" : "softmax"; }
+
 struct Model::Impl {
-  model::ClipWeights weights;
+  std::unique_ptr<model::Network> network;
+  ModelConfig config;
+  float logit_scale = 1.0f, logit_bias = 0.0f;
   ModelInfo info;
   int threads = 1;
 };
@@ -59,20 +74,51 @@ std::string architecture_name(const ModelConfig& c) {
   return "ViT";
 }
 
-std::unique_ptr<Model> make_model(model::ClipWeights&& weights, ModelInfo info, const ModelOptions& options) {
-  auto impl = std::make_unique<Model::Impl>();
+// OpenAI's CLIP ViT (model/towers.cpp).
+class ClipNetwork final : public model::Network {
+ public:
+  explicit ClipNetwork(model::ClipWeights&& w) : w_(std::move(w)) {}
+  std::vector<float> encode_images(const float* pixels, size_t count) const override {
+    return model::encode_images(w_, pixels, count);
+  }
+  std::vector<float> encode_tokens(const int32_t* tokens, size_t count) const override {
+    return model::encode_tokens(w_, tokens, count);
+  }
+
+ private:
+  model::ClipWeights w_;
+};
+
+model::Loaded load_clip(model::ClipWeights&& weights, const ModelOptions& options, ModelInfo& info) {
   if (options.activation) weights.config.activation = *options.activation;
+  model::pack_weights(weights, static_cast<kernels::Precision>(options.precision));
+  info.weight_bytes = weights.weight_bytes;
+  info.parameters = weights.parameters;
+  info.architecture = architecture_name(weights.config);
+  info.preprocess.size = weights.config.image_resolution;
+  model::Loaded loaded;
+  loaded.config = weights.config;
+  loaded.logit_scale = weights.logit_scale;
+  loaded.network = std::make_unique<ClipNetwork>(std::move(weights));
+  return loaded;
+}
+
+int set_threads(const ModelOptions& options) {
   const int threads = options.threads > 0 ? options.threads
                                           : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   core::set_threads(threads);  // OpenMP: our loops and oneDNN's kernels
   kernels::set_blas_threads(threads);
-  model::pack_weights(weights, static_cast<kernels::Precision>(options.precision));
+  return threads;
+}
+
+std::unique_ptr<Model> make_model(model::Loaded&& loaded, ModelInfo info, const ModelOptions& options, int threads) {
+  auto impl = std::make_unique<Model::Impl>();
   info.precision = options.precision;
-  info.weight_bytes = weights.weight_bytes;
-  info.config = weights.config;
-  info.parameters = weights.parameters;
-  info.architecture = architecture_name(weights.config);
-  impl->weights = std::move(weights);
+  info.config = loaded.config;
+  impl->network = std::move(loaded.network);
+  impl->config = loaded.config;
+  impl->logit_scale = loaded.logit_scale;
+  impl->logit_bias = loaded.logit_bias;
   impl->info = std::move(info);
   impl->threads = threads;
   return std::make_unique<Model>(std::move(impl));
@@ -90,22 +136,37 @@ std::unique_ptr<Model> Model::load(const std::filesystem::path& path, const Mode
   info.format = ckpt.format;
   info.dtype = ckpt.dtype;
   info.vocab_path = ckpt.vocab_path;
-  return make_model(model::weights_from_checkpoint(std::move(ckpt)), std::move(info), options);
+  info.family = ckpt.family;
+  const int threads = set_threads(options);
+  if (ckpt.family == "chinese_clip") {
+    model::Loaded loaded = model::chinese_clip::load(std::move(ckpt), options, info);
+    return make_model(std::move(loaded), std::move(info), options, threads);
+  }
+  if (ckpt.family == "siglip") {
+    model::Loaded loaded = model::siglip::load(std::move(ckpt), options, info);
+    return make_model(std::move(loaded), std::move(info), options, threads);
+  }
+  model::Loaded loaded = load_clip(model::weights_from_checkpoint(std::move(ckpt)), options, info);
+  return make_model(std::move(loaded), std::move(info), options, threads);
 }
 
 std::unique_ptr<Model> Model::random(const ModelConfig& config, uint64_t seed, const ModelOptions& options) {
   ModelInfo info;
   info.format = "random";
   info.dtype = "f32";
-  return make_model(model::random_weights(config, seed), std::move(info), options);
+  const int threads = set_threads(options);
+  model::Loaded loaded = load_clip(model::random_weights(config, seed), options, info);
+  return make_model(std::move(loaded), std::move(info), options, threads);
 }
 
 const ModelInfo& Model::info() const { return impl_->info; }
-const ModelConfig& Model::config() const { return impl_->weights.config; }
-int Model::embed_dim() const { return impl_->weights.config.embed_dim; }
-int Model::image_size() const { return impl_->weights.config.image_resolution; }
-int Model::context_length() const { return impl_->weights.config.context_length; }
-float Model::logit_scale() const { return impl_->weights.logit_scale; }
+const ModelConfig& Model::config() const { return impl_->config; }
+int Model::embed_dim() const { return impl_->config.embed_dim; }
+int Model::image_size() const { return impl_->config.image_resolution; }
+int Model::context_length() const { return impl_->config.context_length; }
+float Model::logit_scale() const { return impl_->logit_scale; }
+float Model::logit_bias() const { return impl_->logit_bias; }
+Scoring Model::scoring() const { return impl_->info.scoring; }
 int Model::threads() const { return impl_->threads; }
 
 std::vector<float> Model::encode_images(std::span<const float> pixels, size_t count) const {
@@ -120,7 +181,7 @@ std::vector<float> Model::encode_images(std::span<const float> pixels, size_t co
   out.reserve(count * embed_dim());
   for (size_t begin = 0; begin < count; begin += kChunk) {
     const size_t n = std::min(kChunk, count - begin);
-    auto part = model::encode_images(impl_->weights, pixels.data() + begin * per_image, n);
+    auto part = impl_->network->encode_images(pixels.data() + begin * per_image, n);
     out.insert(out.end(), part.begin(), part.end());
   }
   return out;
@@ -136,7 +197,7 @@ std::vector<float> Model::encode_tokens(std::span<const int32_t> tokens, size_t 
   out.reserve(count * embed_dim());
   for (size_t begin = 0; begin < count; begin += kChunk) {
     const size_t n = std::min(kChunk, count - begin);
-    auto part = model::encode_tokens(impl_->weights, tokens.data() + begin * ctx, n);
+    auto part = impl_->network->encode_tokens(tokens.data() + begin * ctx, n);
     out.insert(out.end(), part.begin(), part.end());
   }
   return out;

@@ -4,6 +4,7 @@
 #include <string>
 
 #include "clipkit/error.hpp"
+#include "clipkit/model.hpp"
 #include "kernels/ops.hpp"
 
 namespace clipkit {
@@ -57,6 +58,25 @@ std::vector<float> label_probs(std::span<const float> image, std::span<const flo
     logits.push_back(logit_scale * cosine_similarity(image, texts.subspan(r, dim)));
   kernels::softmax(logits.data(), logits.size());
   return logits;
+}
+
+std::vector<float> sigmoid_scores(std::span<const float> image, std::span<const float> texts, float logit_scale,
+                                  float logit_bias) {
+  const size_t dim = image.size();
+  if (dim == 0 || texts.size() % dim || texts.empty())
+    throw Error(ErrorCode::invalid_argument, "sigmoid_scores: text matrix of " + std::to_string(texts.size()) +
+                                                 " floats does not hold rows of " + std::to_string(dim));
+  std::vector<float> scores;
+  for (size_t r = 0; r < texts.size(); r += dim) {
+    const double logit = double(logit_scale) * cosine_similarity(image, texts.subspan(r, dim)) + logit_bias;
+    scores.push_back(static_cast<float>(1.0 / (1.0 + std::exp(-logit))));
+  }
+  return scores;
+}
+
+std::vector<float> label_scores(std::span<const float> image, std::span<const float> texts, const Model& model) {
+  if (model.scoring() == Scoring::sigmoid) return sigmoid_scores(image, texts, model.logit_scale(), model.logit_bias());
+  return label_probs(image, texts, model.logit_scale());
 }
 
 }  // namespace clipkit

@@ -9,16 +9,13 @@
 
 namespace clipkit::model {
 
-namespace {
-
-kernels::Activation kernel_activation(Activation a) {
-  return a == Activation::gelu ? kernels::Activation::gelu : kernels::Activation::quick_gelu;
-}
-
-}  // namespace
 
 std::vector<float> encode_images(const ClipWeights& w, const float* pixels, size_t count) {
-  const ModelConfig& c = w.config;
+  return encode_images(w.config, w.vision, pixels, count);
+}
+
+std::vector<float> encode_images(const ModelConfig& c, const VisionWeights& vision, const float* pixels,
+                                 size_t count) {
   const size_t res = c.image_resolution, patch = c.vision_patch_size, grid = res / patch;
   const size_t width = c.vision_width, tokens = grid * grid + 1, patch_len = 3 * patch * patch;
   const size_t rows = count * tokens;
@@ -40,31 +37,31 @@ std::vector<float> encode_images(const ClipWeights& w, const float* pixels, size
     }
   });
   std::vector<float> embedded(count * grid * grid * width);
-  w.vision.patch_embed.forward(patches.data(), count * grid * grid, embedded.data());
+  vision.patch_embed.forward(patches.data(), count * grid * grid, embedded.data());
 
   // [class, patches…] + positional embedding, then ln_pre.
   std::vector<float> x(rows * width);
-  const float* pos = w.vision.positional_embedding.data();
+  const float* pos = vision.positional_embedding.data();
   for (size_t n = 0; n < count; ++n) {
     float* seq = x.data() + n * tokens * width;
-    for (size_t i = 0; i < width; ++i) seq[i] = w.vision.class_embedding[i] + pos[i];
+    for (size_t i = 0; i < width; ++i) seq[i] = vision.class_embedding[i] + pos[i];
     const float* src = embedded.data() + n * grid * grid * width;
     for (size_t t = 1; t < tokens; ++t)
       for (size_t i = 0; i < width; ++i) seq[t * width + i] = src[(t - 1) * width + i] + pos[t * width + i];
   }
-  parallel_layer_norm(x.data(), rows, width, w.vision.ln_pre_weight.data(), w.vision.ln_pre_bias.data(), x.data());
+  parallel_layer_norm(x.data(), rows, width, vision.ln_pre_weight.data(), vision.ln_pre_bias.data(), x.data());
 
   std::vector<Segment> segments;
   for (size_t n = 0; n < count; ++n) segments.push_back({n * tokens, tokens});
-  run_transformer(x, width, c.vision_heads, w.vision.blocks, segments, /*causal=*/false,
+  run_transformer(x, width, c.vision_heads, vision.blocks, segments, /*causal=*/false,
                   kernel_activation(c.activation));
 
   // ln_post on the class token, then the projection (width × embed: y = x · proj).
   std::vector<float> cls(count * width), out(count * c.embed_dim);
   for (size_t n = 0; n < count; ++n)
-    kernels::layer_norm(x.data() + n * tokens * width, 1, width, w.vision.ln_post_weight.data(),
-                        w.vision.ln_post_bias.data(), cls.data() + n * width);
-  w.vision.projection.forward(cls.data(), count, out.data());
+    kernels::layer_norm(x.data() + n * tokens * width, 1, width, vision.ln_post_weight.data(),
+                        vision.ln_post_bias.data(), cls.data() + n * width);
+  vision.projection.forward(cls.data(), count, out.data());
   return out;
 }
 

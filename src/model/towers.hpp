@@ -12,6 +12,10 @@ namespace clipkit::model {
 
 // pixels: count × 3 × R × R (CHW). Returns count × embed_dim (encode_image).
 std::vector<float> encode_images(const ClipWeights& w, const float* pixels, size_t count);
+// The same for a vision tower described by `config` (its vision fields, embed_dim and
+// activation).
+std::vector<float> encode_images(const ModelConfig& config, const VisionWeights& vision, const float* pixels,
+                                 size_t count);
 
 // tokens: count × context_length. Returns count × embed_dim (encode_text).
 std::vector<float> encode_tokens(const ClipWeights& w, const int32_t* tokens, size_t count);

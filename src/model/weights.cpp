@@ -69,39 +69,48 @@ void check_heads(const io::Checkpoint& ckpt, const std::string& tower, int width
                                            " attention heads (" + from + ")");
 }
 
-ModelConfig infer_config(const io::Checkpoint& ckpt) {
+}  // namespace
+
+void infer_vision_config(const io::Checkpoint& ckpt, ModelConfig& c) {
   if (ckpt.tensors.count("visual.layer1.0.conv1.weight") || ckpt.tensors.count("visual.attnpool.positional_embedding"))
     throw Error(ErrorCode::unsupported, ckpt.path.string() +
                                             ": unsupported architecture: ModifiedResNet (visual.layer1…, "
                                             "visual.attnpool…); ViT models are supported");
-  ModelConfig c;
   const auto& conv1 = require(ckpt, "visual.conv1.weight", 4);
   const auto& vpos = require(ckpt, "visual.positional_embedding", 2);
-  const auto& tproj = require(ckpt, "text_projection", 2);
-  const auto& tpos = require(ckpt, "positional_embedding", 2);
-  const auto& tok = require(ckpt, "token_embedding.weight", 2);
-  const auto& lnf = require(ckpt, "ln_final.weight", 1);
   c.vision_width = static_cast<int>(conv1.shape[0]);
   c.vision_patch_size = static_cast<int>(conv1.shape[3]);
   c.vision_layers = count_layers(ckpt.tensors, "visual.transformer.resblocks.");
   const int grid = static_cast<int>(std::lround(std::sqrt(static_cast<double>(vpos.shape[0] - 1))));
   c.image_resolution = c.vision_patch_size * grid;
+  c.vision_heads = config_int(ckpt, "vision_heads", std::max(1, c.vision_width / 64));
+  if (c.vision_layers == 0)
+    throw Error(ErrorCode::not_found, ckpt.path.string() + ": no transformer blocks found (expected "
+                                          "'visual.transformer.resblocks.0.attn.in_proj_weight')");
+  if (grid * grid + 1 != vpos.shape[0])
+    throw Error(ErrorCode::corrupt_data, ckpt.path.string() + ": visual.positional_embedding has " +
+                                             std::to_string(vpos.shape[0]) + " rows, not a square grid + 1");
+  check_heads(ckpt, "vision", c.vision_width, c.vision_heads);
+}
+
+namespace {
+
+ModelConfig infer_config(const io::Checkpoint& ckpt) {
+  ModelConfig c;
+  infer_vision_config(ckpt, c);
+  const auto& tproj = require(ckpt, "text_projection", 2);
+  const auto& tpos = require(ckpt, "positional_embedding", 2);
+  const auto& tok = require(ckpt, "token_embedding.weight", 2);
+  const auto& lnf = require(ckpt, "ln_final.weight", 1);
   c.embed_dim = static_cast<int>(tproj.shape[1]);
   c.context_length = static_cast<int>(tpos.shape[0]);
   c.vocab_size = static_cast<int>(tok.shape[0]);
   c.text_width = static_cast<int>(lnf.shape[0]);
   c.text_layers = count_layers(ckpt.tensors, "transformer.resblocks.");
-  c.vision_heads = config_int(ckpt, "vision_heads", std::max(1, c.vision_width / 64));
   c.text_heads = config_int(ckpt, "text_heads", std::max(1, c.text_width / 64));
-  if (c.vision_layers == 0 || c.text_layers == 0)
-    throw Error(ErrorCode::not_found, ckpt.path.string() + ": no transformer blocks found (expected '" +
-                                          (c.vision_layers == 0 ? "visual.transformer.resblocks.0.attn.in_proj_weight"
-                                                                : "transformer.resblocks.0.attn.in_proj_weight") +
-                                          "')");
-  if (grid * grid + 1 != vpos.shape[0])
-    throw Error(ErrorCode::corrupt_data, ckpt.path.string() + ": visual.positional_embedding has " +
-                                             std::to_string(vpos.shape[0]) + " rows, not a square grid + 1");
-  check_heads(ckpt, "vision", c.vision_width, c.vision_heads);
+  if (c.text_layers == 0)
+    throw Error(ErrorCode::not_found, ckpt.path.string() + ": no transformer blocks found (expected "
+                                          "'transformer.resblocks.0.attn.in_proj_weight')");
   check_heads(ckpt, "text", c.text_width, c.text_heads);
   if (!ckpt.activation.empty()) c.activation = parse_activation(ckpt.activation);
   return c;
@@ -134,9 +143,8 @@ bool ignorable(const std::string& name) {
 
 }  // namespace
 
-std::vector<std::pair<std::string, Shape>> expected_tensors(const ModelConfig& c) {
-  std::vector<std::pair<std::string, Shape>> out;
-  const int64_t vw = c.vision_width, tw = c.text_width, p = c.vision_patch_size;
+void add_vision_tensors(std::vector<std::pair<std::string, Shape>>& out, const ModelConfig& c) {
+  const int64_t vw = c.vision_width, p = c.vision_patch_size;
   const int64_t grid = c.image_resolution / c.vision_patch_size;
   out.push_back({"visual.class_embedding", {vw}});
   out.push_back({"visual.positional_embedding", {grid * grid + 1, vw}});
@@ -147,6 +155,12 @@ std::vector<std::pair<std::string, Shape>> expected_tensors(const ModelConfig& c
   for (int i = 0; i < c.vision_layers; ++i) add_block(out, "visual.transformer.resblocks." + std::to_string(i) + ".", vw);
   out.push_back({"visual.ln_post.weight", {vw}});
   out.push_back({"visual.ln_post.bias", {vw}});
+}
+
+std::vector<std::pair<std::string, Shape>> expected_tensors(const ModelConfig& c) {
+  std::vector<std::pair<std::string, Shape>> out;
+  const int64_t tw = c.text_width;
+  add_vision_tensors(out, c);
   out.push_back({"positional_embedding", {c.context_length, tw}});
   out.push_back({"text_projection", {tw, c.embed_dim}});
   out.push_back({"logit_scale", {}});
@@ -155,6 +169,21 @@ std::vector<std::pair<std::string, Shape>> expected_tensors(const ModelConfig& c
   out.push_back({"ln_final.weight", {tw}});
   out.push_back({"ln_final.bias", {tw}});
   return out;
+}
+
+VisionWeights take_vision(io::Checkpoint& ckpt, const ModelConfig& c) {
+  VisionWeights v;
+  v.conv1_weight = take(ckpt, "visual.conv1.weight");
+  v.class_embedding = take(ckpt, "visual.class_embedding");
+  v.positional_embedding = take(ckpt, "visual.positional_embedding");
+  v.ln_pre_weight = take(ckpt, "visual.ln_pre.weight");
+  v.ln_pre_bias = take(ckpt, "visual.ln_pre.bias");
+  for (int i = 0; i < c.vision_layers; ++i)
+    v.blocks.push_back(take_block(ckpt, "visual.transformer.resblocks." + std::to_string(i) + "."));
+  v.ln_post_weight = take(ckpt, "visual.ln_post.weight");
+  v.ln_post_bias = take(ckpt, "visual.ln_post.bias");
+  v.proj = take(ckpt, "visual.proj");
+  return v;
 }
 
 ClipWeights weights_from_checkpoint(io::Checkpoint&& ckpt) {
@@ -186,17 +215,7 @@ ClipWeights weights_from_checkpoint(io::Checkpoint&& ckpt) {
                                                " vision and " + std::to_string(c.text_layers) + " text layers)");
   }
 
-  VisionWeights& v = w.vision;
-  v.conv1_weight = take(ckpt, "visual.conv1.weight");
-  v.class_embedding = take(ckpt, "visual.class_embedding");
-  v.positional_embedding = take(ckpt, "visual.positional_embedding");
-  v.ln_pre_weight = take(ckpt, "visual.ln_pre.weight");
-  v.ln_pre_bias = take(ckpt, "visual.ln_pre.bias");
-  for (int i = 0; i < c.vision_layers; ++i)
-    v.blocks.push_back(take_block(ckpt, "visual.transformer.resblocks." + std::to_string(i) + "."));
-  v.ln_post_weight = take(ckpt, "visual.ln_post.weight");
-  v.ln_post_bias = take(ckpt, "visual.ln_post.bias");
-  v.proj = take(ckpt, "visual.proj");
+  w.vision = take_vision(ckpt, c);
 
   TextWeights& t = w.text;
   t.token_embedding = take(ckpt, "token_embedding.weight");
@@ -214,13 +233,12 @@ ClipWeights weights_from_checkpoint(io::Checkpoint&& ckpt) {
   return w;
 }
 
-namespace {
-
 void pack_block(BlockWeights& b, size_t w, kernels::Precision p) {
+  const size_t mlp = b.c_fc_bias.size();  // 4·w in CLIP
   b.in_proj = kernels::Linear(b.in_proj_weight.data(), w, 3 * w, b.in_proj_bias.data(), p);
   b.out_proj = kernels::Linear(b.out_proj_weight.data(), w, w, b.out_proj_bias.data(), p);
-  b.c_fc = kernels::Linear(b.c_fc_weight.data(), w, 4 * w, b.c_fc_bias.data(), p);
-  b.c_proj = kernels::Linear(b.c_proj_weight.data(), 4 * w, w, b.c_proj_bias.data(), p);
+  b.c_fc = kernels::Linear(b.c_fc_weight.data(), w, mlp, b.c_fc_bias.data(), p);
+  b.c_proj = kernels::Linear(b.c_proj_weight.data(), mlp, w, b.c_proj_bias.data(), p);
   for (Buffer* buffer : {&b.in_proj_weight, &b.in_proj_bias, &b.out_proj_weight, &b.out_proj_bias, &b.c_fc_weight,
                          &b.c_fc_bias, &b.c_proj_weight, &b.c_proj_bias})
     Buffer().swap(*buffer);
@@ -231,33 +249,35 @@ size_t block_bytes(const BlockWeights& b) {
          4 * b.ln_1_weight.size() * sizeof(float);
 }
 
-}  // namespace
-
-void pack_weights(ClipWeights& w, kernels::Precision precision) {
-  const ModelConfig& c = w.config;
-  const size_t vw = c.vision_width, tw = c.text_width, patch_len = 3 * c.vision_patch_size * c.vision_patch_size;
-  w.precision = precision;
-  w.vision.patch_embed =
-      kernels::Linear(w.vision.conv1_weight.data(), patch_len, vw, nullptr, kernels::Precision::fp32);
-  w.vision.projection = kernels::Linear(w.vision.proj.data(), vw, c.embed_dim, nullptr, kernels::Precision::fp32,
-                                        /*w_in_by_out=*/true);
-  w.text.projection = kernels::Linear(w.text.text_projection.data(), tw, c.embed_dim, nullptr,
-                                      kernels::Precision::fp32, /*w_in_by_out=*/true);
-  Buffer().swap(w.vision.conv1_weight);
-  Buffer().swap(w.vision.proj);
-  Buffer().swap(w.text.text_projection);
-  size_t bytes = w.vision.patch_embed.weight_bytes() + w.vision.projection.weight_bytes() +
-                 w.text.projection.weight_bytes();
-  for (auto& b : w.vision.blocks) {
+size_t pack_vision(VisionWeights& v, const ModelConfig& c, kernels::Precision precision) {
+  const size_t vw = c.vision_width, patch_len = 3 * c.vision_patch_size * c.vision_patch_size;
+  v.patch_embed = kernels::Linear(v.conv1_weight.data(), patch_len, vw, nullptr, kernels::Precision::fp32);
+  v.projection = kernels::Linear(v.proj.data(), vw, c.embed_dim, nullptr, kernels::Precision::fp32,
+                                 /*w_in_by_out=*/true);
+  Buffer().swap(v.conv1_weight);
+  Buffer().swap(v.proj);
+  size_t bytes = v.patch_embed.weight_bytes() + v.projection.weight_bytes();
+  for (auto& b : v.blocks) {
     pack_block(b, vw, precision);
     bytes += block_bytes(b);
   }
+  return bytes + v.positional_embedding.size() * sizeof(float);
+}
+
+void pack_weights(ClipWeights& w, kernels::Precision precision) {
+  const ModelConfig& c = w.config;
+  const size_t tw = c.text_width;
+  w.precision = precision;
+  size_t bytes = pack_vision(w.vision, c, precision);
+  w.text.projection = kernels::Linear(w.text.text_projection.data(), tw, c.embed_dim, nullptr,
+                                      kernels::Precision::fp32, /*w_in_by_out=*/true);
+  Buffer().swap(w.text.text_projection);
+  bytes += w.text.projection.weight_bytes();
   for (auto& b : w.text.blocks) {
     pack_block(b, tw, precision);
     bytes += block_bytes(b);
   }
-  bytes += (w.text.token_embedding.size() + w.text.positional_embedding.size() +
-            w.vision.positional_embedding.size()) * sizeof(float);
+  bytes += (w.text.token_embedding.size() + w.text.positional_embedding.size()) * sizeof(float);
   w.weight_bytes = bytes;
 }
 

@@ -26,8 +26,8 @@ struct BlockWeights {
   Buffer in_proj_weight, in_proj_bias;    // 3w × w, 3w
   Buffer out_proj_weight, out_proj_bias;  // w × w, w
   Buffer ln_2_weight, ln_2_bias;
-  Buffer c_fc_weight, c_fc_bias;          // 4w × w, 4w
-  Buffer c_proj_weight, c_proj_bias;      // w × 4w, w
+  Buffer c_fc_weight, c_fc_bias;          // m × w, m (MLP width m: 4w in CLIP)
+  Buffer c_proj_weight, c_proj_bias;      // w × m, w
   // The four GEMMs, packed by pack_weights (which frees the buffers above).
   kernels::Linear in_proj, out_proj, c_fc, c_proj;
 };
@@ -68,10 +68,28 @@ std::vector<std::pair<std::string, std::vector<int64_t>>> expected_tensors(const
 // Throws Error naming `ckpt.path` (see header comment). Consumes the tensors.
 ClipWeights weights_from_checkpoint(io::Checkpoint&& ckpt);
 
+// The vision tower alone (Chinese-CLIP pairs OpenAI's ViT with a BERT text tower):
+//  - add_vision_tensors appends the visual.* names and shapes of expected_tensors;
+//  - infer_vision_config sets image_resolution and vision_{width,patch_size,layers,heads}
+//    from the visual.* shapes (heads = width / 64 unless the config states them);
+//    Error as weights_from_checkpoint (ResNet towers are unsupported);
+//  - take_vision moves the checked visual.* tensors out of `ckpt`;
+//  - pack_vision packs them (conv1 and proj fp32, blocks in `precision`) and returns the
+//    resident bytes.
+void add_vision_tensors(std::vector<std::pair<std::string, std::vector<int64_t>>>& out, const ModelConfig& config);
+void infer_vision_config(const io::Checkpoint& ckpt, ModelConfig& config);
+VisionWeights take_vision(io::Checkpoint& ckpt, const ModelConfig& config);
+size_t pack_vision(VisionWeights& vision, const ModelConfig& config, kernels::Precision precision);
+
 // Packs every GEMM's weights for `precision` and frees the unpacked copies. The
 // transformer blocks run in `precision`; the patch embedding and the two output
 // projections stay fp32 (about 1% of the work, and the most sensitive to rounding).
 void pack_weights(ClipWeights& weights, kernels::Precision precision);
+
+// Packs one block's four GEMMs (MLP width = c_fc_bias.size()) and frees the buffers.
+void pack_block(BlockWeights& block, size_t width, kernels::Precision precision);
+// Resident bytes of a packed block.
+size_t block_bytes(const BlockWeights& block);
 
 // Random weights of the right shapes (normal, seeded), for benchmarks and tests.
 ClipWeights random_weights(const ModelConfig& config, uint64_t seed);

@@ -195,8 +195,9 @@ IndexReport index_files(Store& store, const Clip& clip, std::span<const fs::path
   }
 
   // 3. Workers: read, hash, and decode + preprocess what has no vector yet.
-  PreprocessOptions preprocess;
-  preprocess.size = clip.model().image_size();
+  // The transform the model declares (SigLIP: its size, mean/std, resize mode, filter),
+  // the same one Clip::preprocess_file uses.
+  const PreprocessOptions preprocess = clip.model().info().preprocess;
   const unsigned hw = std::max(1u, std::thread::hardware_concurrency());
   const size_t workers = std::min<size_t>(jobs.size(), options.decode_threads > 0
                                                             ? static_cast<size_t>(options.decode_threads)

@@ -1,31 +1,54 @@
-// text/tokenizer.cpp — clipkit::Tokenizer: clean-up, split, BPE, SOT/EOT rows.
+// text/tokenizer.cpp — clipkit::Tokenizer: CLIP BPE (clean-up, split, BPE, SOT/EOT rows), or a
+// SentencePiece model with its family's conventions (text/sentencepiece.hpp), or BERT's WordPiece
+// (text/wordpiece.hpp).
 #include "clipkit/tokenizer.hpp"
+
+#include <optional>
 
 #include "clipkit/error.hpp"
 #include "text/bpe.hpp"
 #include "text/clean.hpp"
 #include "text/pretokenize.hpp"
+#include "text/sentencepiece.hpp"
 #include "text/unicode.hpp"
 #include "text/vocab_file.hpp"
+#include "text/wordpiece.hpp"
 
 namespace clipkit {
 
+// A CLIP BPE model or a SentencePiece model; the CLIP paths below are unchanged.
 struct Tokenizer::Impl {
   explicit Impl(text::BpeModel m) : model(std::move(m)) {}
-  text::BpeModel model;
+  explicit Impl(std::unique_ptr<text::SentencePieceTokenizer> s) : sentencepiece(std::move(s)) {}
+  explicit Impl(text::WordPieceTokenizer w) : wordpiece(std::move(w)) {}
+  std::optional<text::BpeModel> model;                           // set for CLIP BPE
+  std::unique_ptr<text::SentencePieceTokenizer> sentencepiece;  // set for SentencePiece models
+  std::optional<text::WordPieceTokenizer> wordpiece;             // set for WordPiece vocabularies
 };
 
-namespace {
-
-// The text for an error message: at most ~60 characters, cut at a code point.
-std::string abbreviate(std::string_view text) {
-  constexpr size_t kMaxChars = 60;
-  const std::u32string chars = text::decode_utf8(text);
-  if (chars.size() <= kMaxChars) return std::string(text);
-  return text::encode_utf8(std::u32string_view(chars).substr(0, kMaxChars)) + "...";
+SentencePieceConventions SentencePieceConventions::siglip() {
+  SentencePieceConventions c;
+  c.clean = Clean::canonicalize;
+  c.add_bos = false;
+  c.add_eos = true;
+  c.pad_id = 1;
+  return c;
 }
 
-}  // namespace
+SentencePieceConventions SentencePieceConventions::siglip2() {
+  SentencePieceConventions c;
+  c.clean = Clean::canonicalize;
+  c.add_bos = false;
+  c.add_eos = true;
+  c.pad_id = 0;
+  return c;
+}
+
+SentencePieceConventions SentencePieceConventions::siglip_hf() {
+  SentencePieceConventions c = siglip();
+  c.clean = Clean::canonicalize_hf;
+  return c;
+}
 
 Tokenizer::Tokenizer(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 Tokenizer::Tokenizer(Tokenizer&&) noexcept = default;
@@ -36,17 +59,29 @@ Tokenizer Tokenizer::from_file(const std::filesystem::path& path) {
   return Tokenizer(std::make_unique<Impl>(text::load_vocab(path)));
 }
 
+Tokenizer Tokenizer::from_sentencepiece(const std::filesystem::path& model_file, const SentencePieceConventions& c) {
+  return Tokenizer(std::make_unique<Impl>(text::SentencePieceTokenizer::load(model_file, c)));
+}
+
+Tokenizer Tokenizer::from_wordpiece(const std::filesystem::path& vocab_file) {
+  return Tokenizer(std::make_unique<Impl>(text::WordPieceTokenizer::load(vocab_file)));
+}
+
 std::vector<int32_t> Tokenizer::encode(std::string_view text) const {
+  if (impl_->sentencepiece) return impl_->sentencepiece->encode(text);
+  if (impl_->wordpiece) return impl_->wordpiece->encode(text);
   const std::u32string cleaned = text::clean_text(text);
   std::vector<int32_t> ids;
   for (const std::string& word : text::pretokenize(cleaned)) {
-    const std::vector<int32_t> word_ids = impl_->model.encode_word(word);
+    const std::vector<int32_t> word_ids = impl_->model->encode_word(word);
     ids.insert(ids.end(), word_ids.begin(), word_ids.end());
   }
   return ids;
 }
 
 std::vector<int32_t> Tokenizer::tokenize(std::string_view text, int context_length, bool truncate) const {
+  if (impl_->sentencepiece) return impl_->sentencepiece->tokenize(text, context_length, truncate);
+  if (impl_->wordpiece) return impl_->wordpiece->tokenize(text, context_length, truncate);
   if (context_length <= 0) {
     throw Error(ErrorCode::invalid_argument,
                 "context_length must be positive, got " + std::to_string(context_length));
@@ -55,28 +90,39 @@ std::vector<int32_t> Tokenizer::tokenize(std::string_view text, int context_leng
   std::vector<int32_t> ids = encode(text);
   std::vector<int32_t> row;
   row.reserve(ids.size() + 2);
-  row.push_back(impl_->model.sot_id());
+  row.push_back(impl_->model->sot_id());
   row.insert(row.end(), ids.begin(), ids.end());
-  row.push_back(impl_->model.eot_id());
+  row.push_back(impl_->model->eot_id());
   if (row.size() > context) {
     if (!truncate) {
       throw Error(ErrorCode::invalid_argument,
                   "input text is too long for context length " + std::to_string(context_length) + " (" +
-                      std::to_string(row.size()) + " tokens with SOT/EOT): \"" + abbreviate(text) + "\"");
+                      std::to_string(row.size()) + " tokens with SOT/EOT): \"" + text::abbreviate(text) + "\"");
     }
     row.resize(context);
-    row.back() = impl_->model.eot_id();
+    row.back() = impl_->model->eot_id();
   }
   row.resize(context, 0);
   return row;
 }
 
 std::string Tokenizer::decode(std::span<const int32_t> ids) const {
-  return impl_->model.decode(ids.data(), ids.size());
+  if (impl_->sentencepiece) return impl_->sentencepiece->decode(ids);
+  if (impl_->wordpiece) return impl_->wordpiece->decode(ids);
+  return impl_->model->decode(ids.data(), ids.size());
 }
 
-int32_t Tokenizer::sot_id() const { return impl_->model.sot_id(); }
-int32_t Tokenizer::eot_id() const { return impl_->model.eot_id(); }
-int32_t Tokenizer::vocab_size() const { return impl_->model.vocab_size(); }
+int32_t Tokenizer::sot_id() const {
+  if (impl_->wordpiece) return impl_->wordpiece->cls_id();
+  return impl_->sentencepiece ? impl_->sentencepiece->bos_id() : impl_->model->sot_id();
+}
+int32_t Tokenizer::eot_id() const {
+  if (impl_->wordpiece) return impl_->wordpiece->sep_id();
+  return impl_->sentencepiece ? impl_->sentencepiece->eos_id() : impl_->model->eot_id();
+}
+int32_t Tokenizer::vocab_size() const {
+  if (impl_->wordpiece) return impl_->wordpiece->vocab_size();
+  return impl_->sentencepiece ? impl_->sentencepiece->piece_count() : impl_->model->vocab_size();
+}
 
 }  // namespace clipkit

@@ -190,6 +190,34 @@ bool is_word_char(char32_t c) {
   return c == U'_' || is_letter(c) || is_number(c);
 }
 
+bool is_control_or_format(char32_t c) {
+  const auto cat = category(c);
+  return cat == UTF8PROC_CATEGORY_CC || cat == UTF8PROC_CATEGORY_CF;
+}
+
+bool is_space_separator(char32_t c) { return category(c) == UTF8PROC_CATEGORY_ZS; }
+
+bool is_punctuation(char32_t c) {
+  switch (category(c)) {
+    case UTF8PROC_CATEGORY_PC:
+    case UTF8PROC_CATEGORY_PD:
+    case UTF8PROC_CATEGORY_PS:
+    case UTF8PROC_CATEGORY_PE:
+    case UTF8PROC_CATEGORY_PI:
+    case UTF8PROC_CATEGORY_PF:
+    case UTF8PROC_CATEGORY_PO:
+      return true;
+    default:
+      return false;
+  }
+}
+
+bool is_nonspacing_mark(char32_t c) { return category(c) == UTF8PROC_CATEGORY_MN; }
+
+std::u32string nfd(std::u32string_view text) {
+  return normalize(text, static_cast<utf8proc_option_t>(UTF8PROC_STABLE | UTF8PROC_DECOMPOSE));
+}
+
 std::u32string nfc(std::u32string_view text) {
   return normalize(text, static_cast<utf8proc_option_t>(UTF8PROC_STABLE | UTF8PROC_COMPOSE));
 }
@@ -247,6 +275,12 @@ std::u32string_view python_strip(std::u32string_view text) {
   while (begin < end && is_python_space(text[begin])) ++begin;
   while (end > begin && is_python_space(text[end - 1])) --end;
   return text.substr(begin, end - begin);
+}
+
+std::string abbreviate(std::string_view utf8, size_t max_chars) {
+  const std::u32string chars = decode_utf8(utf8);
+  if (chars.size() <= max_chars) return std::string(utf8);
+  return encode_utf8(std::u32string_view(chars).substr(0, max_chars)) + "...";
 }
 
 }  // namespace clipkit::text

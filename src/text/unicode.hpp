@@ -28,11 +28,24 @@ bool is_python_space(char32_t c);  // str.isspace() and re's \s for str patterns
 bool is_regex_space(char32_t c);   // the `regex` module's \s (White_Space)
 bool is_word_char(char32_t c);     // re's \w for str patterns: alnum or '_'
 
+// General categories as Python's unicodedata.category (BERT's BasicTokenizer tests them).
+bool is_control_or_format(char32_t c);  // Cc Cf
+bool is_space_separator(char32_t c);    // Zs
+bool is_punctuation(char32_t c);        // P*: Pc Pd Ps Pe Pi Pf Po
+bool is_nonspacing_mark(char32_t c);    // Mn
+
+// Canonical decomposition (unicodedata.normalize("NFD", ...)).
+std::u32string nfd(std::u32string_view text);
+
 std::u32string nfc(std::u32string_view text);
 std::u32string nfkc(std::u32string_view text);
 
 // Python's str.lower().
 std::u32string python_lower(std::u32string_view text);
+
+// `utf8` cut to its first `max_chars` code points with "..." when longer, for an error
+// message that quotes a text.
+std::string abbreviate(std::string_view utf8, size_t max_chars = 60);
 
 // Python's str.strip() with no argument.
 std::u32string_view python_strip(std::u32string_view text);

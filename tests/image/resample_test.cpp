@@ -14,6 +14,7 @@
 #include "clipkit/error.hpp"
 #include "image/decoders.hpp"  // ramp_palette
 #include "image/resample.hpp"
+#include "pillow_fixtures.hpp"  // from_hex, first_difference
 #include "support/test_support.hpp"
 
 namespace clipkit::image {
@@ -79,6 +80,47 @@ TEST(Resample, MatchesPillowOnTinyImages) {
   }
 }
 
+// Bilinear (and bicubic again) in every mode, from tests/reference/siglip_preprocess.py:
+// Image.frombytes(mode, size, RandomState(7) bytes).resize(out_size, BILINEAR | BICUBIC)
+// with Debian's Pillow 9.4 ("1" and "P" are NEAREST whatever the filter, "RGBA"/"LA"
+// premultiplied).
+TEST(Resample, MatchesPillowBilinearAndBicubicInEveryMode) {
+  const nlohmann::json cases =
+      testing::read_json(testing::source_dir() / "tests" / "data" / "siglip-preprocess" / "resample_cases.json");
+  int compared = 0;
+  for (const auto& c : cases["cases"]) {
+    const std::string mode = c["mode"], filter = c["filter"];
+    Image img;
+    img.mode = mode_of(mode);
+    img.width = c["size"][0];
+    img.height = c["size"][1];
+    img.pixels = testing::from_hex(c["input"]);
+    if (img.mode == PixelMode::palette) img.palette = ramp_palette();
+    const int ow = c["out_size"][0], oh = c["out_size"][1];
+    SCOPED_TRACE(mode + " " + filter + " " + std::to_string(img.width) + "x" + std::to_string(img.height) + " -> " +
+                 std::to_string(ow) + "x" + std::to_string(oh));
+    const Interpolation interpolation = filter == "bilinear" ? Interpolation::bilinear : Interpolation::bicubic;
+    const Image out = resize_image(img, ow, oh, interpolation);
+    ASSERT_EQ(out.width, ow);
+    ASSERT_EQ(out.height, oh);
+    EXPECT_EQ(testing::first_difference(testing::from_hex(c["expected"]), out.pixels), "");
+    ++compared;
+  }
+  EXPECT_EQ(compared, 7 * 8 * 2);
+}
+
+TEST(Resample, BilinearTriangleWeights) {
+  // 4 -> 2 horizontally: scale 2, support 2; output 0 (centre 1.0) reads inputs 0..2 at
+  // 1 - |x + 0.5 - 1| / 2 = 0.75, 0.75, 0.25: (0 + 30 + 20) / 1.75 = 28.57 -> 29;
+  // output 1 (centre 3.0) reads 1..3 at 0.25, 0.75, 0.75: 190 / 1.75 = 108.57 -> 109.
+  const std::vector<uint8_t> in = {0, 40, 80, 160};
+  EXPECT_EQ(resample(in, 4, 1, 1, 2, 1, Interpolation::bilinear), (std::vector<uint8_t>{29, 109}));
+  // Upscaling 2 -> 4: support 1; output 1 (centre 0.75) reads inputs 0, 1 at weights
+  // 0.75, 0.25: 10*0.75 + 20*0.25 = 12.5 -> 13 (sums start at half a unit).
+  const std::vector<uint8_t> two = {10, 20};
+  EXPECT_EQ(resample(two, 2, 1, 1, 4, 1, Interpolation::bilinear), (std::vector<uint8_t>{10, 13, 18, 20}));
+}
+
 TEST(Resample, HalvingTwoPixelsAverages) {
   // 2 -> 1: both taps sit 0.25 (in output units) from the centre: equal weights.
   const std::vector<uint8_t> in = {10, 20};
@@ -106,13 +148,15 @@ TEST(Resample, NearestPicksCentres) {
   EXPECT_EQ(resize_nearest(in, 4, 1, 1, 2, 1), (std::vector<uint8_t>{10, 30}));
 }
 
-// A window of a resize is exactly that part of the whole resize, for every mode (bicubic,
-// premultiplied alpha, nearest for palettes), up- and downscaling, odd sizes.
+// A window of a resize is exactly that part of the whole resize, for every mode (bicubic
+// and bilinear, premultiplied alpha, nearest for palettes), up- and downscaling, odd sizes.
 TEST(Resample, WindowIsTheCropOfTheWholeResize) {
   std::mt19937 rng(11);
   const std::pair<int, int> sizes[][2] = {
       {{37, 23}, {64, 91}}, {{300, 7}, {97, 5}}, {{5, 400}, {224, 17920}}, {{64, 64}, {64, 31}}};
-  for (PixelMode mode : {PixelMode::gray, PixelMode::rgb, PixelMode::rgba, PixelMode::gray_alpha, PixelMode::palette}) {
+  for (Interpolation interpolation : {Interpolation::bicubic, Interpolation::bilinear})
+  for (PixelMode mode : {PixelMode::gray, PixelMode::rgb, PixelMode::rgba, PixelMode::gray_alpha, PixelMode::palette,
+                         PixelMode::cmyk}) {
     for (const auto& [in, out] : sizes) {
       Image image;
       image.mode = mode;
@@ -121,7 +165,7 @@ TEST(Resample, WindowIsTheCropOfTheWholeResize) {
       image.pixels.resize(static_cast<size_t>(in.first) * in.second * channels(mode));
       for (auto& p : image.pixels) p = static_cast<uint8_t>(rng());
       if (mode == PixelMode::palette) image.palette = ramp_palette();
-      const Image whole = resize_image(image, out.first, out.second);
+      const Image whole = resize_image(image, out.first, out.second, interpolation);
       const int c = channels(mode);
       for (int trial = 0; trial < 4; ++trial) {
         Window w;
@@ -129,14 +173,14 @@ TEST(Resample, WindowIsTheCropOfTheWholeResize) {
         w.height = 1 + static_cast<int>(rng() % std::min(out.second, 300));
         w.x = static_cast<int>(rng() % (out.first - w.width + 1));
         w.y = static_cast<int>(rng() % (out.second - w.height + 1));
-        const Image part = resize_image(image, out.first, out.second, w);
+        const Image part = resize_image(image, out.first, out.second, interpolation, w);
         ASSERT_EQ(part.width, w.width);
         ASSERT_EQ(part.height, w.height);
         for (int y = 0; y < w.height; ++y) {
           const auto* expected = &whole.pixels[(static_cast<size_t>(w.y + y) * out.first + w.x) * c];
           const auto* got = &part.pixels[static_cast<size_t>(y) * w.width * c];
           ASSERT_EQ(std::memcmp(expected, got, static_cast<size_t>(w.width) * c), 0)
-              << to_string(mode) << " " << in.first << "x" << in.second << " -> " << out.first << "x" << out.second
+              << to_string(mode) << (interpolation == Interpolation::bilinear ? " bilinear " : " bicubic ") << in.first << "x" << in.second << " -> " << out.first << "x" << out.second
               << " window " << w.width << "x" << w.height << "+" << w.x << "+" << w.y << ", row " << y;
         }
       }

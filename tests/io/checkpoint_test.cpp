@@ -213,6 +213,37 @@ TEST(Checkpoint, ResNetTensorsPassThrough) {
   EXPECT_EQ(ckpt.tensors.at("visual.attnpool.k_proj.bias").data, std::vector<float>{-1.0f});
 }
 
+// Chinese-CLIP's own .pt files (tests/data/chinese_clip/models): {"state_dict"} with
+// "module." prefixes (a) or without (b) keep cn_clip's names.
+TEST(Checkpoint, ChineseClipStateDictsKeepTheirNames) {
+  const fs::path models = clipkit::testing::source_dir() / "tests/data/chinese_clip/models";
+  for (const char* model : {"a", "b"}) {
+    const Checkpoint ckpt = load_checkpoint(models / model / "clip_cn_test.pt");
+    EXPECT_EQ(ckpt.family, "chinese_clip") << model;
+    EXPECT_EQ(ckpt.format, "torch-state-dict") << model;
+    EXPECT_EQ(ckpt.dtype, std::string(model) == "a" ? "f16" : "f32") << model;
+    EXPECT_TRUE(ckpt.tensors.contains("bert.encoder.layer.0.attention.self.query.weight")) << model;
+    EXPECT_TRUE(ckpt.tensors.contains("visual.transformer.resblocks.0.attn.in_proj_weight")) << model;
+    EXPECT_FALSE(ckpt.vocab_path.has_value()) << model;
+  }
+  TempDir tmp;  // a vocab.txt beside the file is the tokenizer's
+  fs::copy_file(models / "b" / "clip_cn_test.pt", tmp.path() / "clip_cn_test.pt");
+  const std::string vocab = "[PAD]\n[UNK]\n[CLS]\n[SEP]\n";
+  write_bytes(tmp.path() / "vocab.txt", std::vector<uint8_t>(vocab.begin(), vocab.end()));
+  EXPECT_EQ(load_checkpoint(tmp.path() / "clip_cn_test.pt").vocab_path, tmp.path() / "vocab.txt");
+}
+
+TEST(Checkpoint, HuggingFaceChineseClipIsRefusedNotMisread) {
+  TempDir tmp;
+  const std::string header =
+      R"({"text_model.embeddings.word_embeddings.weight":{"dtype":"F32","shape":[1],"data_offsets":[0,4]},)"
+      R"("vision_model.embeddings.class_embedding":{"dtype":"F32","shape":[1],"data_offsets":[4,8]}})";
+  write_bytes(tmp.path() / "model.safetensors",
+              clipkit::testing::make_safetensors(header, clipkit::testing::f32_bytes({1.5f, -1.0f})));
+  expect_error([&] { load_checkpoint(tmp.path() / "model.safetensors"); }, ErrorCode::unsupported,
+               {(tmp.path() / "model.safetensors").string(), "ChineseCLIPModel", "not supported"});
+}
+
 struct Case {
   std::string label;
   fs::path path;

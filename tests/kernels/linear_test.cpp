@@ -22,7 +22,12 @@ using testing::random_floats;
 std::string describe(const Epilogue& e) {
   if (e.accumulate) return "residual";
   if (!e.activation) return "plain";
-  return *e.activation == Activation::gelu ? "gelu" : "quick_gelu";
+  switch (*e.activation) {
+    case Activation::gelu: return "gelu";
+    case Activation::gelu_tanh: return "gelu_tanh";
+    case Activation::quick_gelu: break;
+  }
+  return "quick_gelu";
 }
 
 TEST(PackedLinear, EveryPrecisionLayoutAndEpilogueMatchesReference) {
@@ -34,7 +39,8 @@ TEST(PackedLinear, EveryPrecisionLayoutAndEpilogueMatchesReference) {
                         {Precision::bf16, kTolerance.linear_bf16},
                         {Precision::int8, kTolerance.linear_int8}};
   const Epilogue epilogues[] = {Epilogue{}, Epilogue::residual(), Epilogue::activated(Activation::gelu),
-                                Epilogue::activated(Activation::quick_gelu)};
+                                Epilogue::activated(Activation::quick_gelu),
+                                Epilogue::activated(Activation::gelu_tanh)};
   for (const Case& c : cases) {
     for (bool transposed : {false, true}) {
       for (const Epilogue& e : epilogues) {

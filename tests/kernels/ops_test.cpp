@@ -79,6 +79,13 @@ TEST(Activation, KnownValues) {
   EXPECT_NEAR(q[0], -0.15420423, 1e-6);
   EXPECT_NEAR(q[2], 0.84579577, 1e-6);
   EXPECT_NEAR(q[3], 2.98200, 1e-4);
+  auto t = x;
+  activate(t.data(), t.size(), Activation::gelu_tanh);
+  // torch.nn.GELU(approximate="tanh")([-1, 0, 1, 3]) (float64)
+  EXPECT_NEAR(t[0], -0.15880800939, 1e-6);
+  EXPECT_NEAR(t[1], 0.0, 1e-7);
+  EXPECT_NEAR(t[2], 0.84119199061, 1e-6);
+  EXPECT_NEAR(t[3], 2.99636261, 1e-5);
 }
 
 TEST(Softmax, SumsToOneAndIsShiftInvariant) {

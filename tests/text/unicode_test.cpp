@@ -39,4 +39,27 @@ TEST(Unicode, Normalization) {
   EXPECT_EQ(python_strip(U"\u3000 a b\n"), U"a b");
 }
 
+TEST(Unicode, BertCategoriesAndNfd) {
+  EXPECT_TRUE(is_control_or_format(0x0007));   // Cc
+  EXPECT_TRUE(is_control_or_format(0x200D));   // ZWJ, Cf
+  EXPECT_TRUE(is_control_or_format(0xFEFF));   // BOM, Cf
+  EXPECT_FALSE(is_control_or_format(U'a'));
+  EXPECT_TRUE(is_space_separator(0x3000));
+  EXPECT_TRUE(is_space_separator(0x00A0));
+  EXPECT_FALSE(is_space_separator(U'\n'));     // Cc
+  EXPECT_FALSE(is_space_separator(0x2028));    // Zl
+  EXPECT_TRUE(is_punctuation(0x3002));         // 。 Po
+  EXPECT_TRUE(is_punctuation(0x300C));         // 「 Ps
+  EXPECT_TRUE(is_punctuation(U'_'));           // Pc
+  EXPECT_FALSE(is_punctuation(U'$'));          // Sc: BERT adds ASCII symbols itself
+  EXPECT_FALSE(is_punctuation(0x20AC));        // € Sc
+  EXPECT_TRUE(is_nonspacing_mark(0x0301));
+  EXPECT_FALSE(is_nonspacing_mark(0x0903));    // Mc
+  EXPECT_EQ(nfd(U"\u00E9\u00C5"), U"e\u0301A\u030A");
+  EXPECT_EQ(nfd(U"\uF900"), U"\u8C48");        // compatibility ideograph: canonical
+  EXPECT_EQ(nfd(U"\uFB01"), U"\uFB01");        // ﬁ: compatibility only, kept
+  EXPECT_EQ(nfd(U"\uD55C").size(), 3u);       // 한 -> three jamo
+  EXPECT_EQ(nfd(U""), U"");
+}
+
 }  // namespace

@@ -1,0 +1,104 @@
+// model/chinese_clip/chinese_clip.hpp — Chinese-CLIP (OFA-Sys, cn_clip): OpenAI's ViT
+// image tower (model/towers.cpp, QuickGELU) with a BERT text tower (RoBERTa-wwm-ext /
+// RBT3), as cn_clip/clip/model.py and modeling_bert.py compute them.
+//
+//   io::Checkpoint ckpt = io::load_checkpoint("clip_cn_vit-b-16.pt");  // family "chinese_clip"
+//   chinese_clip::Weights w = chinese_clip::load_weights(std::move(ckpt));
+//   chinese_clip::pack(w, kernels::Precision::fp32);
+//   auto img = chinese_clip::encode_images(w, pixels, n);  // n × embed_dim
+//   auto txt = chinese_clip::encode_tokens(w, ids, m);     // m × embed_dim, rows of 52 ids
+//
+// Layout read: cn_clip's own checkpoints, torch.save({"state_dict": …}) with or without
+// DataParallel's "module." prefixes (io strips them), fp16 or fp32:
+//   visual.*                           OpenAI ViT names (heads = width / 64; 1280 → 16,
+//                                      cn_clip's ViT-H-14 has head width 80)
+//   bert.embeddings.{word,position,token_type}_embeddings.weight, .LayerNorm.*
+//   bert.encoder.layer.N.attention.self.{query,key,value}.*, .attention.output.dense.*,
+//     .attention.output.LayerNorm.*, .intermediate.dense.*, .output.dense.*, .output.LayerNorm.*
+//   text_projection (width × embed), logit_scale; bert.pooler.* is ignored (unused).
+// BERT heads = width / 64 (every cn_clip text config: base 12, large 16, RBT3 12).
+// The text math: x = LN(word[id] + position[p] + token_type[0]) (eps 1e-12); per layer
+// x = LN(x + Wo·attn(x)), x = LN(x + W2·gelu(W1·x)) (post-norm, exact GELU, eps 1e-12);
+// attention ignores pad keys (id 0: cn_clip masks text.ne([PAD]) with −10000); the
+// embedding is x[0] ([CLS]) · text_projection (no bias).
+// Pad positions are never keys and only position 0 is read, so they are not computed:
+// each row runs over its non-pad tokens only (exact, and short queries are cheap).
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "clipkit/model.hpp"
+#include "io/checkpoint.hpp"
+#include "kernels/linear.hpp"
+#include "model/network.hpp"
+#include "model/weights.hpp"
+
+namespace clipkit::model::chinese_clip {
+
+// cn_clip.clip.tokenize's default context.
+inline constexpr int kContextLength = 52;
+
+struct Config {
+  ModelConfig vision;  // the ViT's fields, embed_dim, activation (QuickGELU)
+  int embed_dim = 0;
+  int text_width = 0, text_layers = 0, text_heads = 0, text_intermediate = 0;
+  int vocab_size = 0, max_positions = 0, type_vocab_size = 0;
+  int context_length = kContextLength;
+  Activation text_activation = Activation::gelu;
+  float text_eps = 1e-12f;
+  std::vector<std::pair<std::string, std::string>> choices;  // for `clipkit info`
+};
+
+struct BertLayer {
+  Buffer qkv_weight, qkv_bias;  // 3w × w: query rows, key rows, value rows
+  Buffer attention_out_weight, attention_out_bias, attention_norm_weight, attention_norm_bias;
+  Buffer intermediate_weight, intermediate_bias;  // i × w
+  Buffer output_weight, output_bias;              // w × i
+  Buffer output_norm_weight, output_norm_bias;
+  kernels::Linear qkv, attention_out, intermediate, output;  // packed by pack()
+};
+
+struct TextWeights {
+  Buffer word_embeddings;      // vocab × w
+  Buffer position_embeddings;  // max_positions × w
+  Buffer token_type_0;         // w: token type 0 (cn_clip never passes another)
+  Buffer embedding_norm_weight, embedding_norm_bias;
+  std::vector<BertLayer> layers;
+  Buffer text_projection;      // w × embed
+  kernels::Linear projection;
+};
+
+struct Weights {
+  Config config;
+  VisionWeights vision;
+  TextWeights text;
+  float logit_scale = 1.0f;  // exp(stored)
+  int64_t parameters = 0;
+  size_t weight_bytes = 0;
+};
+
+// The whole load for clipkit::Model: weights, packed for options.precision, the
+// tokenizer (WordPiece over the vocab.txt beside the file, if any) and preprocessing,
+// with every choice in info.choices. options.activation overrides both towers'.
+Loaded load(io::Checkpoint&& ckpt, const ModelOptions& options, ModelInfo& info);
+
+// Maps, checks and takes the tensors (ckpt.family == "chinese_clip"). Throws Error
+// naming the file: not_found (a missing tensor), corrupt_data (a wrong shape, an
+// unexpected tensor, widths that disagree, fewer positions than rows of 52),
+// unsupported (flash-attention layouts, ResNet image towers).
+Weights load_weights(io::Checkpoint&& ckpt);
+
+// Packs the blocks' GEMMs for `precision` (patch embedding and projections stay fp32).
+void pack(Weights& weights, kernels::Precision precision);
+
+// pixels: count × 3 × R × R (CHW). Returns count × embed_dim.
+std::vector<float> encode_images(const Weights& w, const float* pixels, size_t count);
+// tokens: count × context_length ids ([CLS] … [SEP], 0 padding). Returns count × embed_dim.
+// Error(invalid_argument) for an id outside the vocabulary, or a row whose first id is
+// the pad id 0 while it has other tokens.
+std::vector<float> encode_tokens(const Weights& w, const int32_t* tokens, size_t count);
+
+}  // namespace clipkit::model::chinese_clip

@@ -1,0 +1,83 @@
+// Chinese-CLIP as a clipkit::Model: the network, and the tokenizer, preprocessing and
+// scores that go with cn_clip's checkpoints.
+#include "model/chinese_clip/chinese_clip.hpp"
+
+namespace clipkit::model::chinese_clip {
+
+namespace {
+
+class ChineseClipNetwork final : public Network {
+ public:
+  explicit ChineseClipNetwork(Weights&& w) : w_(std::move(w)) {}
+  std::vector<float> encode_images(const float* pixels, size_t count) const override {
+    return chinese_clip::encode_images(w_, pixels, count);
+  }
+  std::vector<float> encode_tokens(const int32_t* tokens, size_t count) const override {
+    return chinese_clip::encode_tokens(w_, tokens, count);
+  }
+
+ private:
+  Weights w_;
+};
+
+// cn_clip's named configurations (model_configs/*.json), for `clipkit info`.
+std::string architecture_name(const Config& c) {
+  const ModelConfig& v = c.vision;
+  std::string vision = "ViT";
+  struct Known { int width, layers, patch, res; const char* name; };
+  static const Known kVision[] = {{768, 12, 32, 224, "ViT-B-32"}, {768, 12, 16, 224, "ViT-B-16"},
+                                  {1024, 24, 14, 224, "ViT-L-14"}, {1024, 24, 14, 336, "ViT-L-14-336"},
+                                  {1280, 32, 14, 224, "ViT-H-14"}};
+  for (const Known& k : kVision)
+    if (v.vision_width == k.width && v.vision_layers == k.layers && v.vision_patch_size == k.patch &&
+        v.image_resolution == k.res)
+      vision = k.name;
+  std::string text = "BERT";
+  if (c.text_width == 768 && c.text_layers == 12) text = "RoBERTa-wwm-ext-base-chinese";
+  if (c.text_width == 1024 && c.text_layers == 24) text = "RoBERTa-wwm-ext-large-chinese";
+  if (c.text_width == 768 && c.text_layers == 3) text = "RBT3-chinese";
+  return vision + "@" + text;
+}
+
+}  // namespace
+
+Loaded load(io::Checkpoint&& ckpt, const ModelOptions& options, ModelInfo& info) {
+  info.tokenizer.kind = "wordpiece";
+  if (ckpt.vocab_path) {
+    info.tokenizer.file = *ckpt.vocab_path;
+    info.choices.push_back({"tokenizer", "WordPiece " + ckpt.vocab_path->string() +
+                                             " (cn_clip's BERT tokenizer: [CLS] … [SEP], pad 0, 52 tokens)"});
+  } else {
+    info.choices.push_back({"tokenizer", "WordPiece, but no vocab.txt beside the weights (cn_clip keeps it in "
+                                         "cn_clip/clip/vocab.txt)"});
+  }
+  Weights w = load_weights(std::move(ckpt));
+  Config& c = w.config;
+  if (options.activation) c.vision.activation = c.text_activation = *options.activation;
+  pack(w, static_cast<kernels::Precision>(options.precision));
+
+  info.family = "chinese_clip";
+  info.scoring = Scoring::softmax;
+  info.parameters = w.parameters;
+  info.weight_bytes = w.weight_bytes;
+  info.architecture = architecture_name(c);
+  // cn_clip's image_transform: Resize((R, R), BICUBIC) — the whole image squashed to the
+  // square, no crop — then convert("RGB"), ToTensor, Normalize with CLIP's mean/std.
+  info.preprocess.size = c.vision.image_resolution;
+  info.preprocess.resize_mode = ResizeMode::squash;
+  info.preprocess.interpolation = Interpolation::bicubic;
+  info.preprocess.order = PreprocessOrder::torchvision;
+  info.choices.push_back({"preprocess", "squash to " + std::to_string(c.vision.image_resolution) + "x" +
+                                            std::to_string(c.vision.image_resolution) +
+                                            ", bicubic, no crop, CLIP mean/std (cn_clip's image_transform)"});
+  info.choices.insert(info.choices.end(), c.choices.begin(), c.choices.end());
+
+  Loaded loaded;
+  loaded.config = c.vision;
+  loaded.config.activation = c.text_activation;
+  loaded.logit_scale = w.logit_scale;
+  loaded.network = std::make_unique<ChineseClipNetwork>(std::move(w));
+  return loaded;
+}
+
+}  // namespace clipkit::model::chinese_clip

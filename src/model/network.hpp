@@ -1,0 +1,32 @@
+// model/network.hpp — what clipkit::Model holds: a family's two towers behind one
+// interface, so that nothing above this line branches on the family.
+//
+//   std::unique_ptr<Network> net = siglip::make_network(std::move(ckpt), precision, info);
+//   auto img = net->encode_images(pixels, n);
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+#include "clipkit/model.hpp"
+
+namespace clipkit::model {
+
+class Network {
+ public:
+  virtual ~Network() = default;
+  // pixels: count × 3 × R × R; tokens: count × context_length. Both count × embed_dim.
+  virtual std::vector<float> encode_images(const float* pixels, size_t count) const = 0;
+  virtual std::vector<float> encode_tokens(const int32_t* tokens, size_t count) const = 0;
+};
+
+// A family's loader returns the network and what the model reports about it.
+struct Loaded {
+  std::unique_ptr<Network> network;
+  ModelConfig config;
+  float logit_scale = 1.0f, logit_bias = 0.0f;
+};
+
+}  // namespace clipkit::model
