@@ -15,6 +15,7 @@
 //   POST /api/search            {"text": …} or {"like": ID} (not both), optional "k", "threshold"
 //   POST /api/search/image?k=N  body: the image bytes (or multipart field "image")
 //   POST /api/embed/text        {"text": …} → {"embedding": […]}
+//   (a query text is at most max_text_bytes, 16 KiB of UTF-8 by default; longer gets 400)
 //   POST /api/embed/image       body: image bytes → {"embedding": […]}
 //   GET  /api/images/ID         the bytes of an indexed file (by id only, never by path)
 // With a token, /api/* (all but /api/health) needs "Authorization: Bearer TOKEN". Only the
@@ -51,6 +52,9 @@ struct ServerOptions {
   int port = 8080;                 // 0: any free port (see bind())
   std::string token;               // empty: no authentication
   size_t max_upload_bytes = 32u << 20;
+  // A query text (POST "text", GET ?q=) longer than this many bytes of UTF-8 is refused
+  // (400) before it is tokenized: CLIP reads only its first 77 tokens anyway.
+  size_t max_text_bytes = 16u << 10;
   size_t max_k = 1000;
   size_t workers = 0;              // request threads; 0: max(8, hardware threads)
   size_t max_connections = 512;    // open at once, waiting or being served

@@ -125,7 +125,9 @@ void check_single_params(const httplib::Request& req) {
 
 // Fields outside `known` are refused, so that a typo is not silently ignored.
 void check_fields(const json& body, std::initializer_list<const char*> known) {
-  for (const auto& [key, value] : body.items()) {
+  for (const auto& item : body.items()) {
+    // Not a structured binding: clang 14 (the sanitizer build) cannot capture one.
+    const std::string& key = item.key();
     if (std::none_of(known.begin(), known.end(), [&](const char* k) { return key == k; })) {
       std::string list;
       for (const char* k : known) list += std::string(list.empty() ? "" : ", ") + "\"" + k + "\"";
@@ -197,7 +199,15 @@ struct Server::Impl {
     return {{"results", list}, {"took_ms", ms}};
   }
 
-  std::vector<float> text_query(const std::string& text) const { return normalized(model().embed_text(text)); }
+  // The length is checked before anything else: tokenizing costs time in proportion to
+  // the text, while CLIP reads only its first 77 tokens (a few hundred bytes).
+  std::vector<float> text_query(const std::string& text) const {
+    if (text.size() > options.max_text_bytes)
+      throw Error(ErrorCode::invalid_argument,
+                  "the query text is " + std::to_string(text.size()) + " bytes, over the limit of " +
+                      std::to_string(options.max_text_bytes) + " bytes of UTF-8 (CLIP reads only its first 77 tokens)");
+    return normalized(model().embed_text(text));
+  }
 
   std::string upload(const httplib::Request& req) const {
     if (req.is_multipart_form_data()) {
@@ -225,8 +235,8 @@ struct Server::Impl {
   }
 
   void routes() {
-    auto guarded = [this](auto handler) {
-      return [this, handler](const httplib::Request& req, httplib::Response& res) {
+    auto guarded = [](auto handler) {
+      return [handler](const httplib::Request& req, httplib::Response& res) {
         try {
           handler(req, res);
         } catch (const Error& e) {

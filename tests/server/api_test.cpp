@@ -249,6 +249,43 @@ TEST_F(Api, ConflictingQueriesAreRefused) {
                "invalid_argument", "unknown field \"like\"");
 }
 
+// A query text is refused by its length before it is tokenized (ServerOptions::max_text_bytes,
+// 16 KiB by default): CLIP reads 77 tokens, and tokenizing costs time per byte.
+TEST_F(Api, LongQueryTextsAreRefusedByLength) {
+  start();
+  auto c = client();
+  std::string at_limit;
+  while (at_limit.size() < (16u << 10)) at_limit += "a rocket ";
+  at_limit.resize(16u << 10);
+  auto [status, embedded] = parse(c.Post("/api/embed/text", json{{"text", at_limit}}.dump(), "application/json"));
+  ASSERT_EQ(status, 200) << embedded.dump().substr(0, 200);
+  EXPECT_GE(testing::cosine(embedded["embedding"].get<std::vector<float>>(), clip_->embed_text(at_limit)),
+            testing::kMinCosine);
+  const std::string over = at_limit + "b";
+  expect_error(c.Post("/api/embed/text", json{{"text", over}}.dump(), "application/json"), 400, "invalid_argument",
+               "the query text is 16385 bytes, over the limit of 16384 bytes");
+  // Bytes, not characters: 8193 two-byte characters are 16386 bytes.
+  std::string cyrillic;
+  for (int i = 0; i < 8193; ++i) cyrillic += "\xd0\xb4";
+  expect_error(c.Post("/api/search", json{{"text", cyrillic}}.dump(), "application/json"), 400, "invalid_argument",
+               "16386 bytes, over the limit of 16384");
+  const std::string huge(900u << 10, 'x');
+  expect_error(c.Post("/api/search", json{{"text", huge}, {"k", 3}}.dump(), "application/json"), 400,
+               "invalid_argument", "over the limit of 16384 bytes");
+}
+
+TEST_F(Api, QueryTextLimitIsAnOption) {
+  ServerOptions options;
+  options.max_text_bytes = 100;
+  start(options);
+  auto c = client();
+  EXPECT_EQ(parse(c.Get("/api/search?q=" + std::string(100, 'a'))).first, 200);
+  expect_error(c.Get("/api/search?q=" + std::string(101, 'a')), 400, "invalid_argument",
+               "the query text is 101 bytes, over the limit of 100 bytes");
+  expect_error(c.Post("/api/search", json{{"text", std::string(101, 'a')}}.dump(), "application/json"), 400,
+               "invalid_argument", "over the limit of 100 bytes");
+}
+
 // A chunked upload is read to its end (and framed by the server, not the handler).
 TEST_F(Api, ChunkedBodiesAreAccepted) {
   start();
