@@ -5,18 +5,11 @@
 #include <set>
 
 #include "clipkit/error.hpp"
+#include "model/tensor_checks.hpp"
 
 namespace clipkit::model {
 
 namespace {
-
-using Shape = std::vector<int64_t>;
-
-std::string shape_string(const Shape& shape) {
-  std::string s = "[";
-  for (size_t i = 0; i < shape.size(); ++i) s += (i ? ", " : "") + std::to_string(shape[i]);
-  return s + "]";
-}
 
 void add_block(std::vector<std::pair<std::string, Shape>>& out, const std::string& prefix, int64_t w) {
   out.push_back({prefix + "attn.in_proj_weight", {3 * w, w}});
@@ -41,14 +34,7 @@ int count_layers(const std::map<std::string, io::Tensor>& tensors, const std::st
 }
 
 const io::Tensor& require(const io::Checkpoint& ckpt, const std::string& name, size_t rank) {
-  auto it = ckpt.tensors.find(name);
-  if (it == ckpt.tensors.end())
-    throw Error(ErrorCode::not_found, ckpt.path.string() + ": missing tensor '" + name + "'");
-  if (it->second.shape.size() != rank)
-    throw Error(ErrorCode::corrupt_data, ckpt.path.string() + ": tensor '" + name + "' has shape " +
-                                             shape_string(it->second.shape) + ", expected rank " +
-                                             std::to_string(rank));
-  return it->second;
+  return model::require(ckpt.tensors, name, rank, ckpt.path.string());
 }
 
 int config_int(const io::Checkpoint& ckpt, const char* key, int inferred) {
@@ -116,7 +102,7 @@ ModelConfig infer_config(const io::Checkpoint& ckpt) {
   return c;
 }
 
-Buffer take(io::Checkpoint& ckpt, const std::string& name) { return std::move(ckpt.tensors.at(name).data); }
+Buffer take(io::Checkpoint& ckpt, const std::string& name) { return model::take(ckpt.tensors, name); }
 
 BlockWeights take_block(io::Checkpoint& ckpt, const std::string& p) {
   BlockWeights b;
@@ -192,28 +178,9 @@ ClipWeights weights_from_checkpoint(io::Checkpoint&& ckpt) {
   w.config = infer_config(ckpt);
   const ModelConfig& c = w.config;
 
-  std::set<std::string> expected_names;
-  for (const auto& [name, shape] : expected_tensors(c)) {
-    expected_names.insert(name);
-    auto it = ckpt.tensors.find(name);
-    if (it == ckpt.tensors.end())
-      throw Error(ErrorCode::not_found, file + ": missing tensor '" + name + "'");
-    Shape actual = it->second.shape;
-    // logit_scale is a 0-d tensor in OpenAI's files; accept [1] as well.
-    if (name == "logit_scale" && actual == Shape{1}) actual = {};
-    if (actual != shape)
-      throw Error(ErrorCode::corrupt_data, file + ": tensor '" + name + "' has shape " + shape_string(actual) +
-                                               ", expected " + shape_string(shape));
-    if (static_cast<int64_t>(it->second.data.size()) != it->second.numel())
-      throw Error(ErrorCode::internal, file + ": tensor '" + name + "' data size does not match its shape");
-    w.parameters += it->second.numel();
-  }
-  for (const auto& [name, tensor] : ckpt.tensors) {
-    if (!expected_names.count(name) && !ignorable(name))
-      throw Error(ErrorCode::corrupt_data, file + ": unexpected tensor '" + name + "' " + shape_string(tensor.shape) +
-                                               " (not part of a CLIP ViT with " + std::to_string(c.vision_layers) +
-                                               " vision and " + std::to_string(c.text_layers) + " text layers)");
-  }
+  w.parameters = check_tensor_set(ckpt.tensors, expected_tensors(c), ignorable, file,
+                                  "a CLIP ViT with " + std::to_string(c.vision_layers) + " vision and " +
+                                      std::to_string(c.text_layers) + " text layers");
 
   w.vision = take_vision(ckpt, c);
 

@@ -16,10 +16,9 @@
 #include "clipkit/model.hpp"
 #include "io/checkpoint.hpp"
 #include "kernels/linear.hpp"
+#include "model/tensor_checks.hpp"
 
 namespace clipkit::model {
-
-using Buffer = std::vector<float>;
 
 struct BlockWeights {
   Buffer ln_1_weight, ln_1_bias;

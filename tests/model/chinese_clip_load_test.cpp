@@ -73,7 +73,7 @@ TEST(ChineseClipLoad, BrokenWeightsTable) {
     c.mutate(ckpt.tensors);
     if (c.fragments.empty()) {  // accepted
       const model::chinese_clip::Weights w = model::chinese_clip::load_weights(std::move(ckpt));
-      EXPECT_EQ(w.config.text_layers, 1) << c.label;
+      EXPECT_EQ(w.config.text.layers, 1) << c.label;
       continue;
     }
     std::vector<std::string> fragments{file.string()};

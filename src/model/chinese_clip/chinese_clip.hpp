@@ -16,13 +16,10 @@
 //   bert.encoder.layer.N.attention.self.{query,key,value}.*, .attention.output.dense.*,
 //     .attention.output.LayerNorm.*, .intermediate.dense.*, .output.dense.*, .output.LayerNorm.*
 //   text_projection (width × embed), logit_scale; bert.pooler.* is ignored (unused).
-// BERT heads = width / 64 (every cn_clip text config: base 12, large 16, RBT3 12).
-// The text math: x = LN(word[id] + position[p] + token_type[0]) (eps 1e-12); per layer
-// x = LN(x + Wo·attn(x)), x = LN(x + W2·gelu(W1·x)) (post-norm, exact GELU, eps 1e-12);
-// attention ignores pad keys (id 0: cn_clip masks text.ne([PAD]) with −10000); the
-// embedding is x[0] ([CLS]) · text_projection (no bias).
-// Pad positions are never keys and only position 0 is read, so they are not computed:
-// each row runs over its non-pad tokens only (exact, and short queries are cheap).
+// The text tower is model/bert's with BERT's settings: heads = width / 64 (every cn_clip
+// text config: base 12, large 16, RBT3 12), LayerNorm eps 1e-12, exact GELU, position
+// ids 0, 1, …, pad id 0 masked (cn_clip masks text.ne([PAD]) with −10000), [CLS]
+// pooling; the embedding is x[0] · text_projection (no bias).
 #pragma once
 
 #include <cstdint>
@@ -33,6 +30,7 @@
 #include "clipkit/model.hpp"
 #include "io/checkpoint.hpp"
 #include "kernels/linear.hpp"
+#include "model/bert/bert.hpp"
 #include "model/network.hpp"
 #include "model/weights.hpp"
 
@@ -43,38 +41,18 @@ inline constexpr int kContextLength = 52;
 
 struct Config {
   ModelConfig vision;  // the ViT's fields, embed_dim, activation (QuickGELU)
+  bert::Config text;   // eps 1e-12, absolute positions, pad 0, [CLS] pooling
   int embed_dim = 0;
-  int text_width = 0, text_layers = 0, text_heads = 0, text_intermediate = 0;
-  int vocab_size = 0, max_positions = 0, type_vocab_size = 0;
   int context_length = kContextLength;
-  Activation text_activation = Activation::gelu;
-  float text_eps = 1e-12f;
   std::vector<std::pair<std::string, std::string>> choices;  // for `clipkit info`
-};
-
-struct BertLayer {
-  Buffer qkv_weight, qkv_bias;  // 3w × w: query rows, key rows, value rows
-  Buffer attention_out_weight, attention_out_bias, attention_norm_weight, attention_norm_bias;
-  Buffer intermediate_weight, intermediate_bias;  // i × w
-  Buffer output_weight, output_bias;              // w × i
-  Buffer output_norm_weight, output_norm_bias;
-  kernels::Linear qkv, attention_out, intermediate, output;  // packed by pack()
-};
-
-struct TextWeights {
-  Buffer word_embeddings;      // vocab × w
-  Buffer position_embeddings;  // max_positions × w
-  Buffer token_type_0;         // w: token type 0 (cn_clip never passes another)
-  Buffer embedding_norm_weight, embedding_norm_bias;
-  std::vector<BertLayer> layers;
-  Buffer text_projection;      // w × embed
-  kernels::Linear projection;
 };
 
 struct Weights {
   Config config;
   VisionWeights vision;
-  TextWeights text;
+  bert::Weights text;
+  Buffer text_projection;       // text width × embed, until packed
+  kernels::Linear projection;   // packed text_projection (no bias)
   float logit_scale = 1.0f;  // exp(stored)
   int64_t parameters = 0;
   size_t weight_bytes = 0;

@@ -33,9 +33,9 @@ std::string architecture_name(const Config& c) {
         v.image_resolution == k.res)
       vision = k.name;
   std::string text = "BERT";
-  if (c.text_width == 768 && c.text_layers == 12) text = "RoBERTa-wwm-ext-base-chinese";
-  if (c.text_width == 1024 && c.text_layers == 24) text = "RoBERTa-wwm-ext-large-chinese";
-  if (c.text_width == 768 && c.text_layers == 3) text = "RBT3-chinese";
+  if (c.text.width == 768 && c.text.layers == 12) text = "RoBERTa-wwm-ext-base-chinese";
+  if (c.text.width == 1024 && c.text.layers == 24) text = "RoBERTa-wwm-ext-large-chinese";
+  if (c.text.width == 768 && c.text.layers == 3) text = "RBT3-chinese";
   return vision + "@" + text;
 }
 
@@ -53,7 +53,7 @@ Loaded load(io::Checkpoint&& ckpt, const ModelOptions& options, ModelInfo& info)
   }
   Weights w = load_weights(std::move(ckpt));
   Config& c = w.config;
-  if (options.activation) c.vision.activation = c.text_activation = *options.activation;
+  if (options.activation) c.vision.activation = c.text.activation = *options.activation;
   pack(w, static_cast<kernels::Precision>(options.precision));
 
   info.family = "chinese_clip";
@@ -74,7 +74,7 @@ Loaded load(io::Checkpoint&& ckpt, const ModelOptions& options, ModelInfo& info)
 
   Loaded loaded;
   loaded.config = c.vision;
-  loaded.config.activation = c.text_activation;
+  loaded.config.activation = c.text.activation;
   loaded.logit_scale = w.logit_scale;
   loaded.network = std::make_unique<ChineseClipNetwork>(std::move(w));
   return loaded;

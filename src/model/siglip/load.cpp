@@ -17,17 +17,8 @@ namespace clipkit::model::siglip {
 namespace {
 
 using nlohmann::json;
-using Shape = std::vector<int64_t>;
-using Tensors = std::map<std::string, io::Tensor>;
-
 [[noreturn]] void corrupt(const std::string& file, const std::string& what) {
   throw Error(ErrorCode::corrupt_data, file + ": " + what);
-}
-
-std::string shape_string(const Shape& shape) {
-  std::string s = "[";
-  for (size_t i = 0; i < shape.size(); ++i) s += (i ? ", " : "") + std::to_string(shape[i]);
-  return s + "]";
 }
 
 // ---- Hugging Face SiglipModel → open_clip / timm names ----------------------------
@@ -256,15 +247,6 @@ void read_open_clip_config(const json& config, const std::string& file, Config& 
 
 // ---- shapes -----------------------------------------------------------------------
 
-const io::Tensor& require(const Tensors& t, const std::string& name, size_t rank, const std::string& file) {
-  auto it = t.find(name);
-  if (it == t.end()) throw Error(ErrorCode::not_found, file + ": missing tensor '" + name + "'");
-  if (it->second.shape.size() != rank)
-    corrupt(file, "tensor '" + name + "' has shape " + shape_string(it->second.shape) + ", expected rank " +
-                      std::to_string(rank));
-  return it->second;
-}
-
 int count_blocks(const Tensors& t, const std::string& prefix, const std::string& probe) {
   int n = 0;
   while (t.count(prefix + std::to_string(n) + "." + probe)) ++n;
@@ -347,7 +329,6 @@ void check_heads(const std::string& file, const char* tower, int width, int head
                     std::to_string(heads) + " attention heads (" + from + ")");
 }
 
-Buffer take(Tensors& t, const std::string& name) { return std::move(t.at(name).data); }
 
 BlockWeights take_vision_block(Tensors& t, const std::string& p) {
   BlockWeights b;
@@ -485,24 +466,9 @@ Weights load_weights(io::Checkpoint&& ckpt) {
 
   // Every tensor: present, the right shape, nothing else.
   const bool text_bias = tensors.count("text.text_projection.bias") > 0;
-  std::set<std::string> expected;
-  for (const auto& [name, shape] : expected_tensors(c, text_bias)) {
-    expected.insert(name);
-    auto it = tensors.find(name);
-    if (it == tensors.end()) throw Error(ErrorCode::not_found, file + ": missing tensor '" + name + "'");
-    Shape actual = it->second.shape;
-    if ((name == "logit_scale" || name == "logit_bias") && actual.empty()) actual = {1};
-    if (actual != shape)
-      corrupt(file, "tensor '" + name + "' has shape " + shape_string(actual) + ", expected " + shape_string(shape));
-    if (static_cast<int64_t>(it->second.data.size()) != it->second.numel())
-      throw Error(ErrorCode::internal, file + ": tensor '" + name + "' data size does not match its shape");
-    w.parameters += it->second.numel();
-  }
-  for (const auto& [name, tensor] : tensors)
-    if (!expected.count(name) && !io::is_non_parameter(name))
-      corrupt(file, "unexpected tensor '" + name + "' " + shape_string(tensor.shape) + " (not part of a SigLIP with " +
-                        std::to_string(c.vision_layers) + " vision and " + std::to_string(c.text_layers) +
-                        " text layers)");
+  w.parameters = check_tensor_set(tensors, expected_tensors(c, text_bias), io::is_non_parameter, file,
+                                  "a SigLIP with " + std::to_string(c.vision_layers) + " vision and " +
+                                      std::to_string(c.text_layers) + " text layers");
 
   VisionWeights& v = w.vision;
   const std::string vt = "visual.trunk.", ap = "visual.trunk.attn_pool.";
