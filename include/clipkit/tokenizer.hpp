@@ -76,6 +76,16 @@ struct SentencePieceConventions {
   // vocabularies whose ids are shifted from the .model file's (fairseq's XLM-R puts
   // specials first). 0 for SigLIP.
   int32_t id_offset = 0;
+  // Where >= 0: the id a row uses for that special token, in place of the model's own id
+  // + id_offset. fairseq's XLM-R vocabulary (transformers' XLMRobertaTokenizer) puts
+  // <s> 0, <pad> 1, </s> 2, <unk> 3 first and every other piece at its SentencePiece id
+  // + 1, so the model file's <unk> 0, <s> 1, </s> 2 move to 3, 0 and 2.
+  int32_t bos_id = -1, eos_id = -1, unk_id = -1;
+  // transformers' added tokens (XLMRobertaTokenizer): "<s>", "<pad>", "</s>", "<unk>"
+  // and "<mask>" written in the (cleaned) text are those tokens (BOS, pad_id, EOS,
+  // unk_id, id_offset + piece count), and the stretches between them are encoded on
+  // their own. Off for SigLIP (its HF conventions handle "</s>" / "<unk>" themselves).
+  bool text_specials = false;
 
   // SigLIP v1 and i18n (T5 c4-en / mc4 unigram; open_clip SigLipTokenizer): canonicalize,
   // no BOS, EOS (1), pad 1 (open_clip sets pad_token_id = 1), context 64.
@@ -86,6 +96,13 @@ struct SentencePieceConventions {
   // SigLIP through transformers' SiglipTokenizer: canonicalize_hf, no BOS, EOS, pad 1
   // (its pad_token is "</s>").
   static SentencePieceConventions siglip_hf();
+  // XLM-RoBERTa in open_clip (xlm-roberta-{base,large}-ViT-*; HFTokenizer over
+  // XLMRobertaTokenizer, clean="whitespace"): whitespace clean-up, <s> 0 first, </s> 2
+  // last, pad 1, pieces at their SentencePiece id + 1, <unk> 3; context 77.
+  static SentencePieceConventions xlm_roberta();
+  // The same without clean-up: transformers' XLMRobertaTokenizer called directly, as
+  // M-CLIP does (its context is the model's positions: 512).
+  static SentencePieceConventions xlm_roberta_hf();
 };
 
 class Tokenizer {

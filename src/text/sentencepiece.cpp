@@ -175,10 +175,10 @@ std::unique_ptr<SentencePieceTokenizer> SentencePieceTokenizer::from_bytes(std::
   }
   const int pieces = state->sp.GetPieceSize();
   if (pieces <= 0) throw Error(ErrorCode::corrupt_data, corrupt + "it has no pieces)");
-  if (c.add_bos && state->sp.bos_id() < 0) {
+  if (c.add_bos && c.bos_id < 0 && state->sp.bos_id() < 0) {
     throw Error(ErrorCode::invalid_argument, name + ": the conventions start rows with BOS, but this SentencePiece model has no BOS piece");
   }
-  if (c.add_eos && state->sp.eos_id() < 0) {
+  if (c.add_eos && c.eos_id < 0 && state->sp.eos_id() < 0) {
     throw Error(ErrorCode::invalid_argument, name + ": the conventions end rows with EOS, but this SentencePiece model has no EOS piece");
   }
   if (c.pad_id < 0) {
@@ -225,16 +225,49 @@ std::string SentencePieceTokenizer::clean(std::string_view text) const {
                                                std::to_string(static_cast<int>(state_->conventions.clean)));
 }
 
-std::vector<int32_t> SentencePieceTokenizer::encode(std::string_view text) const {
-  std::vector<int32_t> ids;
-  if (state_->conventions.clean == SentencePieceConventions::Clean::canonicalize_hf) {
-    check_utf8(text);
-    ids = state_->encode_hf(text);
-  } else {
-    ids = state_->encode_ids(clean(text));  // clean checks the UTF-8
+std::vector<int32_t> SentencePieceTokenizer::map_ids(std::vector<int32_t> ids) const {
+  const SentencePieceConventions& c = state_->conventions;
+  const int32_t unk = state_->sp.unk_id(), bos = state_->sp.bos_id(), eos = state_->sp.eos_id();
+  for (int32_t& id : ids) {
+    if (id == unk && c.unk_id >= 0) id = c.unk_id;
+    else if (id == bos && c.bos_id >= 0) id = c.bos_id;
+    else if (id == eos && c.eos_id >= 0) id = c.eos_id;
+    else id += c.id_offset;
   }
-  if (state_->conventions.id_offset != 0) {
-    for (int32_t& id : ids) id += state_->conventions.id_offset;
+  return ids;
+}
+
+std::vector<int32_t> SentencePieceTokenizer::encode(std::string_view text) const {
+  const SentencePieceConventions& c = state_->conventions;
+  if (c.clean == SentencePieceConventions::Clean::canonicalize_hf) {
+    check_utf8(text);
+    return map_ids(state_->encode_hf(text));
+  }
+  const std::string cleaned = clean(text);  // checks the UTF-8
+  if (!c.text_specials) return map_ids(state_->encode_ids(cleaned));
+  // transformers' added tokens: the specials' surface strings anywhere in the text are
+  // those tokens; the stretches between them are encoded on their own ("<mask>" also
+  // takes the whitespace before it, which SentencePiece drops at a stretch's end anyway).
+  const std::pair<std::string_view, int32_t> specials[] = {
+      {"<s>", bos_id()}, {"<pad>", c.pad_id}, {"</s>", eos_id()}, {"<unk>", c.unk_id},
+      {"<mask>", c.id_offset + piece_count()}};
+  std::vector<int32_t> ids;
+  std::string_view rest = cleaned;
+  while (!rest.empty()) {
+    size_t at = std::string_view::npos, length = 0;
+    int32_t id = -1;
+    for (const auto& [surface, special_id] : specials) {
+      const size_t found = rest.find(surface);
+      if (special_id >= 0 && found < at) at = found, length = surface.size(), id = special_id;
+    }
+    const std::string_view stretch = rest.substr(0, at);
+    if (!stretch.empty()) {
+      const std::vector<int32_t> part = map_ids(state_->encode_ids(std::string(stretch)));
+      ids.insert(ids.end(), part.begin(), part.end());
+    }
+    if (at == std::string_view::npos) break;
+    ids.push_back(id);
+    rest.remove_prefix(at + length);
   }
   return ids;
 }
@@ -274,8 +307,10 @@ std::string SentencePieceTokenizer::decode(std::span<const int32_t> ids) const {
   std::vector<int> model_ids;
   model_ids.reserve(ids.size());
   const int64_t pieces = state_->sp.GetPieceSize();
+  const SentencePieceConventions& c = state_->conventions;
   for (int32_t id : ids) {
-    const int64_t model_id = int64_t{id} - state_->conventions.id_offset;
+    if (id == c.bos_id || id == c.eos_id || id == c.unk_id || (c.id_offset > 0 && id == c.pad_id)) continue;
+    const int64_t model_id = int64_t{id} - c.id_offset;
     if (model_id < 0 || model_id >= pieces) continue;
     if (state_->sp.IsControl(static_cast<int>(model_id))) continue;
     model_ids.push_back(static_cast<int>(model_id));
@@ -288,10 +323,14 @@ std::string SentencePieceTokenizer::decode(std::span<const int32_t> ids) const {
 }
 
 int32_t SentencePieceTokenizer::bos_id() const {
-  return state_->conventions.add_bos ? state_->sp.bos_id() + state_->conventions.id_offset : -1;
+  const SentencePieceConventions& c = state_->conventions;
+  if (!c.add_bos) return -1;
+  return c.bos_id >= 0 ? c.bos_id : state_->sp.bos_id() + c.id_offset;
 }
 int32_t SentencePieceTokenizer::eos_id() const {
-  return state_->conventions.add_eos ? state_->sp.eos_id() + state_->conventions.id_offset : -1;
+  const SentencePieceConventions& c = state_->conventions;
+  if (!c.add_eos) return -1;
+  return c.eos_id >= 0 ? c.eos_id : state_->sp.eos_id() + c.id_offset;
 }
 int32_t SentencePieceTokenizer::piece_count() const { return state_->sp.GetPieceSize(); }
 

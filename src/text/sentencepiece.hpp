@@ -32,7 +32,8 @@ class SentencePieceTokenizer {
                                                             const SentencePieceConventions& conventions);
   ~SentencePieceTokenizer();
 
-  // Clean-up + SentencePiece, no BOS/EOS; ids + id_offset.
+  // Clean-up + SentencePiece, no BOS/EOS; ids + id_offset (or the conventions' ids for
+  // UNK / BOS / EOS).
   std::vector<int32_t> encode(std::string_view text) const;
   std::vector<int32_t> tokenize(std::string_view text, int context_length, bool truncate) const;
   std::string decode(std::span<const int32_t> ids) const;
@@ -46,6 +47,8 @@ class SentencePieceTokenizer {
   std::string clean(std::string_view text) const;
 
   struct State;
+  // SentencePiece's ids as the model's vocabulary numbers them.
+  std::vector<int32_t> map_ids(std::vector<int32_t> ids) const;
 
  private:
   explicit SentencePieceTokenizer(std::unique_ptr<State> state);

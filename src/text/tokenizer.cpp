@@ -44,6 +44,26 @@ SentencePieceConventions SentencePieceConventions::siglip2() {
   return c;
 }
 
+SentencePieceConventions SentencePieceConventions::xlm_roberta() {
+  SentencePieceConventions c;
+  c.clean = Clean::whitespace;
+  c.add_bos = true;
+  c.add_eos = true;
+  c.pad_id = 1;
+  c.id_offset = 1;
+  c.bos_id = 0;
+  c.eos_id = 2;
+  c.unk_id = 3;
+  c.text_specials = true;
+  return c;
+}
+
+SentencePieceConventions SentencePieceConventions::xlm_roberta_hf() {
+  SentencePieceConventions c = xlm_roberta();
+  c.clean = Clean::none;
+  return c;
+}
+
 SentencePieceConventions SentencePieceConventions::siglip_hf() {
   SentencePieceConventions c = siglip();
   c.clean = Clean::canonicalize_hf;
