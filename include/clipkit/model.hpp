@@ -93,7 +93,9 @@ struct ModelConfig {
 
 struct ModelInfo {
   std::filesystem::path path;   // what was loaded (empty for a random model)
-  std::string family = "clip";  // "clip", "siglip" or "chinese_clip"
+  // "clip", "siglip", "chinese_clip", "xlmr_clip" (open_clip's XLM-RoBERTa CLIPs) or
+  // "mclip" (M-CLIP: a text tower only)
+  std::string family = "clip";
   std::string format;           // "openai-torchscript", "torch-state-dict", "hf-safetensors", ...
   std::string architecture;     // "ViT-B/32"-style name when recognised, else "ViT"
   std::string dtype;            // dtype of the stored weights ("f16", "f32", "bf16")
@@ -106,12 +108,23 @@ struct ModelInfo {
   TokenizerSpec tokenizer;
   // The transform the checkpoint declares (size = image_size); CLIP's by default.
   PreprocessOptions preprocess;
+  // With ModelOptions::text_model: where the text tower came from (else empty). family,
+  // format, architecture and dtype above describe the image model; tokenizer, vocab_path,
+  // the config's text fields and context_length are the text model's.
+  std::filesystem::path text_model_path;
+  std::string text_family, text_format, text_architecture;
   // Every choice read from the files and where it came from, for `clipkit info`:
   // {"vision heads", "16 (timm's vit_so400m_patch14_siglip_384)"}, ...
   std::vector<std::pair<std::string, std::string>> choices;
 };
 
 struct ModelOptions {
+  // A text tower from another checkpoint, paired with this one's image tower: M-CLIP
+  // (a multilingual text tower trained into a CLIP's image space; M-CLIP has no image
+  // tower) or any model of the same embedding size. The model then tokenizes and encodes
+  // texts with the text model and images with the main one; its scores are the main
+  // model's (logit_scale). Error(invalid_argument) when the embedding sizes differ.
+  std::optional<std::filesystem::path> text_model;
   std::optional<Activation> activation;  // overrides what the checkpoint says
   int threads = 0;                       // compute threads; 0 = all cores
   Precision precision = Precision::fp32;
@@ -127,6 +140,9 @@ class Model {
   // Throws Error naming the file and the problem: not_found, corrupt_data (bad
   // container, missing/extra tensor, wrong shape), unsupported (ResNet, NaFlex, unknown
   // dtype, Hugging Face ChineseCLIPModel folders).
+  // open_clip's XLM-RoBERTa CLIPs (xlm-roberta-{base,large}-ViT-*): their open_clip
+  // folder with XLM-R's sentencepiece.bpe.model. M-CLIP folders only as
+  // options.text_model (alone: Error(unsupported), they have no image tower).
   static std::unique_ptr<Model> load(const std::filesystem::path& path,
                                      const ModelOptions& options = {});
 

@@ -55,6 +55,25 @@ bool is_chinese_clip(const std::map<std::string, Tensor>& tensors) {
   return tensors.count("bert.embeddings.word_embeddings.weight") && tensors.count("visual.conv1.weight");
 }
 
+// open_clip's CLIPs with a Hugging Face text tower (xlm-roberta-*-ViT-*): its ViT under
+// visual.*, transformers' XLMRobertaModel under text.transformer.*.
+bool is_xlmr_clip(const std::map<std::string, Tensor>& tensors) {
+  return tensors.count("text.transformer.embeddings.word_embeddings.weight") && tensors.count("visual.conv1.weight");
+}
+
+// M-CLIP's MultilingualCLIP: a text tower only (transformer.* + LinearTransformation).
+bool is_mclip(const std::map<std::string, Tensor>& tensors) {
+  return tensors.count("transformer.embeddings.word_embeddings.weight") && tensors.count("LinearTransformation.weight");
+}
+
+// The family whose loader reads these tensors under their own names; "clip" otherwise.
+std::string own_names_family(const std::map<std::string, Tensor>& tensors) {
+  if (is_chinese_clip(tensors)) return "chinese_clip";
+  if (is_xlmr_clip(tensors)) return "xlmr_clip";
+  if (is_mclip(tensors)) return "mclip";
+  return "clip";
+}
+
 // transformers' ChineseCLIPModel names its BERT text_model.embeddings.*: the CLIP name
 // map would misread it.
 void refuse_hf_chinese_clip(const std::map<std::string, Tensor>& tensors, const std::string& display_name) {
@@ -75,7 +94,7 @@ std::optional<fs::path> find_sentencepiece(const fs::path& folder) {
 // SigLIP names stay as they are (model/siglip maps them).
 bool canonicalize(std::map<std::string, Tensor>& tensors, const std::string& display_name) {
   refuse_hf_chinese_clip(tensors, display_name);
-  if (is_chinese_clip(tensors)) {  // names as stored; model/chinese_clip checks them
+  if (own_names_family(tensors) != "clip") {  // names as stored; model/<family> checks them
     drop_non_parameters(tensors);
     return false;
   }
@@ -102,6 +121,7 @@ void load_torch_file(const fs::path& path, Checkpoint& ckpt) {
   ckpt.tensors = std::move(contents.tensors.tensors);
   canonicalize(ckpt.tensors, path.string());
   if (is_siglip(ckpt.tensors)) ckpt.family = "siglip";
+  if (own_names_family(ckpt.tensors) != "clip") ckpt.family = own_names_family(ckpt.tensors);
   if (is_chinese_clip(ckpt.tensors)) {
     ckpt.family = "chinese_clip";
     // cn_clip keeps vocab.txt beside its code, not its checkpoints; one beside the file is used.
@@ -130,6 +150,19 @@ void load_file(const fs::path& path, Checkpoint& ckpt) {
     const bool hf = load_safetensors_file(path, ckpt);
     // HF weights given as a file: the config beside them still describes them.
     const fs::path config = path.parent_path() / "config.json";
+    if (own_names_family(ckpt.tensors) != "clip") {  // open_clip XLM-R, M-CLIP: their config beside
+      ckpt.family = own_names_family(ckpt.tensors);
+      for (const char* name : {"config.json", "open_clip_config.json"})
+        if (is_file(path.parent_path() / name)) ckpt.config_file = path.parent_path() / name;
+      ckpt.sentencepiece_path = find_sentencepiece(path.parent_path());
+      if (ckpt.config_file && ckpt.config_file->filename() == "open_clip_config.json") {
+        const ContainerConfig config = read_open_clip_config(*ckpt.config_file);
+        ckpt.activation = config.activation;
+        ckpt.config_ints = config.ints;
+        ckpt.config_origins = config.origins;
+      }
+      return;
+    }
     if (is_siglip(ckpt.tensors)) {
       ckpt.family = "siglip";
       for (const char* name : {"config.json", "open_clip_config.json"})
@@ -174,6 +207,7 @@ void load_folder(const fs::path& folder, Checkpoint& ckpt) {
         ckpt.family = "siglip";
         return;
       }
+      if (is_xlmr_clip(ckpt.tensors)) ckpt.family = "xlmr_clip";
       const ContainerConfig config = read_open_clip_config(folder / "open_clip_config.json");
       ckpt.activation = config.activation;
       ckpt.config_ints = config.ints;
@@ -195,6 +229,10 @@ void load_folder(const fs::path& folder, Checkpoint& ckpt) {
       ckpt.config_file = folder / "config.json";
       if (is_siglip(ckpt.tensors)) {
         ckpt.family = "siglip";
+        return;
+      }
+      if (is_mclip(ckpt.tensors)) {
+        ckpt.family = "mclip";
         return;
       }
       const ContainerConfig config = read_hf_config(folder / "config.json");

@@ -39,7 +39,10 @@ struct Tensor {
 
 struct Checkpoint {
   std::filesystem::path path;   // the file (or folder) given
-  std::string family = "clip";  // "clip" (OpenAI names), "siglip" or "chinese_clip" (names as stored)
+  // "clip" (OpenAI names); "siglip", "chinese_clip", "xlmr_clip" (open_clip with an
+  // XLM-RoBERTa text tower: text.transformer.*) or "mclip" (M-CLIP's text tower:
+  // transformer.* + LinearTransformation.*), names as stored.
+  std::string family = "clip";
   // The config file that describes the weights (config.json / open_clip_config.json),
   // when there is one.
   std::optional<std::filesystem::path> config_file;

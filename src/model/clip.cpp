@@ -57,11 +57,14 @@ Tokenizer sentencepiece_tokenizer(const fs::path& model_path, const ClipOptions&
   if (!options.vocab.empty()) file = options.vocab;
   if (file.empty())
     throw Error(ErrorCode::not_found, model_path.string() + ": no SentencePiece tokenizer beside the model "
-                                                            "(spiece.model, tokenizer.model); pass --vocab FILE.model");
-  SentencePieceConventions c = spec.conventions == "siglip2" ? SentencePieceConventions::siglip2()
+                                                            "(spiece.model, tokenizer.model, sentencepiece.bpe.model); "
+                                                            "pass --vocab FILE.model");
+  SentencePieceConventions c = spec.conventions == "xlm_roberta" ? SentencePieceConventions::xlm_roberta()
+                               : spec.conventions == "siglip2"   ? SentencePieceConventions::siglip2()
                                : spec.clean == "canonicalize_hf" ? SentencePieceConventions::siglip_hf()
                                                                  : SentencePieceConventions::siglip();
   using Clean = SentencePieceConventions::Clean;
+  if (spec.clean == "none") c.clean = Clean::none;
   if (spec.clean == "whitespace") c.clean = Clean::whitespace;
   if (spec.clean == "lower") c.clean = Clean::lower;
   if (spec.clean == "canonicalize") c.clean = Clean::canonicalize;
@@ -72,8 +75,10 @@ Tokenizer sentencepiece_tokenizer(const fs::path& model_path, const ClipOptions&
 
 Clip Clip::load(const fs::path& model_path, const ClipOptions& options) {
   std::shared_ptr<const Model> model = Model::load(model_path, options.model);
+  // The tokenizer is the text model's: messages and the BPE search name its path.
+  const fs::path& text_path = model->info().text_model_path.empty() ? model_path : model->info().text_model_path;
   if (model->info().tokenizer.kind == "wordpiece") {
-    auto tokenizer = std::make_shared<const Tokenizer>(wordpiece_tokenizer(model_path, options, *model));
+    auto tokenizer = std::make_shared<const Tokenizer>(wordpiece_tokenizer(text_path, options, *model));
     if (tokenizer->vocab_size() != model->config().vocab_size)
       throw Error(ErrorCode::invalid_argument, "the WordPiece vocabulary has " + std::to_string(tokenizer->vocab_size()) +
                                                    " lines but the model's word embedding has " +
@@ -81,7 +86,7 @@ Clip Clip::load(const fs::path& model_path, const ClipOptions& options) {
     return Clip(std::move(model), std::move(tokenizer), options);
   }
   if (model->info().tokenizer.kind == "sentencepiece") {
-    auto tokenizer = std::make_shared<const Tokenizer>(sentencepiece_tokenizer(model_path, options, *model));
+    auto tokenizer = std::make_shared<const Tokenizer>(sentencepiece_tokenizer(text_path, options, *model));
     // The token embedding may have more rows than the tokenizer has pieces, never fewer.
     if (tokenizer->vocab_size() > model->config().vocab_size)
       throw Error(ErrorCode::invalid_argument, "the tokenizer has " + std::to_string(tokenizer->vocab_size()) +
@@ -89,7 +94,7 @@ Clip Clip::load(const fs::path& model_path, const ClipOptions& options) {
                                                    std::to_string(model->config().vocab_size) + " rows");
     return Clip(std::move(model), std::move(tokenizer), options);
   }
-  auto tokenizer = std::make_shared<const Tokenizer>(Tokenizer::from_file(find_vocab(model_path, options, *model)));
+  auto tokenizer = std::make_shared<const Tokenizer>(Tokenizer::from_file(find_vocab(text_path, options, *model)));
   if (tokenizer->vocab_size() != model->config().vocab_size)
     throw Error(ErrorCode::invalid_argument, "the tokenizer has " + std::to_string(tokenizer->vocab_size()) +
                                                  " tokens but the model's token embedding has " +

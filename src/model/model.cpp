@@ -10,10 +10,12 @@
 #include "kernels/blas.hpp"
 #include "kernels/linear.hpp"
 #include "model/chinese_clip/chinese_clip.hpp"
+#include "model/mclip/mclip.hpp"
 #include "model/network.hpp"
 #include "model/siglip/siglip.hpp"
 #include "model/towers.hpp"
 #include "model/weights.hpp"
+#include "model/xlmr_clip/xlmr_clip.hpp"
 
 namespace clipkit {
 
@@ -54,6 +56,7 @@ const char* to_string(Scoring scoring) { return scoring == Scoring::sigmoid ? "s
 
 struct Model::Impl {
   std::unique_ptr<model::Network> network;
+  std::unique_ptr<model::Network> text_network;  // ModelOptions::text_model's; else null
   ModelConfig config;
   float logit_scale = 1.0f, logit_bias = 0.0f;
   ModelInfo info;
@@ -74,21 +77,6 @@ std::string architecture_name(const ModelConfig& c) {
   return "ViT";
 }
 
-// OpenAI's CLIP ViT (model/towers.cpp).
-class ClipNetwork final : public model::Network {
- public:
-  explicit ClipNetwork(model::ClipWeights&& w) : w_(std::move(w)) {}
-  std::vector<float> encode_images(const float* pixels, size_t count) const override {
-    return model::encode_images(w_, pixels, count);
-  }
-  std::vector<float> encode_tokens(const int32_t* tokens, size_t count) const override {
-    return model::encode_tokens(w_, tokens, count);
-  }
-
- private:
-  model::ClipWeights w_;
-};
-
 model::Loaded load_clip(model::ClipWeights&& weights, const ModelOptions& options, ModelInfo& info) {
   if (options.activation) weights.config.activation = *options.activation;
   model::pack_weights(weights, static_cast<kernels::Precision>(options.precision));
@@ -99,7 +87,9 @@ model::Loaded load_clip(model::ClipWeights&& weights, const ModelOptions& option
   model::Loaded loaded;
   loaded.config = weights.config;
   loaded.logit_scale = weights.logit_scale;
-  loaded.network = std::make_unique<ClipNetwork>(std::move(weights));
+  using Encode = model::NetworkOf<model::ClipWeights>;
+  loaded.network = std::make_unique<Encode>(std::move(weights), Encode::Images(model::encode_images),
+                                            Encode::Tokens(model::encode_tokens));
   return loaded;
 }
 
@@ -129,25 +119,71 @@ std::unique_ptr<Model> make_model(model::Loaded&& loaded, ModelInfo info, const 
 Model::Model(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 Model::~Model() = default;
 
-std::unique_ptr<Model> Model::load(const std::filesystem::path& path, const ModelOptions& options) {
+namespace {
+
+// One checkpoint, by the family its tensors show.
+model::Loaded load_family(const std::filesystem::path& path, const ModelOptions& options, ModelInfo& info) {
   io::Checkpoint ckpt = io::load_checkpoint(path);
-  ModelInfo info;
   info.path = path;
   info.format = ckpt.format;
   info.dtype = ckpt.dtype;
   info.vocab_path = ckpt.vocab_path;
   info.family = ckpt.family;
+  if (ckpt.family == "chinese_clip") return model::chinese_clip::load(std::move(ckpt), options, info);
+  if (ckpt.family == "siglip") return model::siglip::load(std::move(ckpt), options, info);
+  if (ckpt.family == "xlmr_clip") return model::xlmr_clip::load(std::move(ckpt), options, info);
+  if (ckpt.family == "mclip") return model::mclip::load(std::move(ckpt), options, info);
+  return load_clip(model::weights_from_checkpoint(std::move(ckpt)), options, info);
+}
+
+// The image model's Loaded/info take the text model's text side.
+void pair_text_model(model::Loaded& loaded, ModelInfo& info, model::Loaded&& text, ModelInfo&& text_info) {
+  if (text.config.embed_dim != loaded.config.embed_dim)
+    throw Error(ErrorCode::invalid_argument,
+                text_info.path.string() + ": the text model's embeddings have " +
+                    std::to_string(text.config.embed_dim) + " dimensions but the image model's (" +
+                    info.path.string() + ") have " + std::to_string(loaded.config.embed_dim) +
+                    "; a text model must be trained into its image model's space");
+  ModelConfig& c = loaded.config;
+  c.context_length = text.config.context_length;
+  c.vocab_size = text.config.vocab_size;
+  c.text_width = text.config.text_width;
+  c.text_heads = text.config.text_heads;
+  c.text_layers = text.config.text_layers;
+  info.text_model_path = text_info.path;
+  info.text_family = text_info.family;
+  info.text_format = text_info.format;
+  info.text_architecture = text_info.architecture;
+  info.tokenizer = text_info.tokenizer;
+  info.vocab_path = text_info.vocab_path;
+  info.parameters += text_info.parameters;
+  info.weight_bytes += text_info.weight_bytes;
+  info.choices.push_back({"text model", text_info.path.string() + " (" + text_info.family + ", " + text_info.format +
+                                            "): texts are encoded by it, images by " + info.path.string()});
+  for (auto& [what, value] : text_info.choices) info.choices.push_back({"text model " + what, value});
+}
+
+}  // namespace
+
+std::unique_ptr<Model> Model::load(const std::filesystem::path& path, const ModelOptions& options) {
   const int threads = set_threads(options);
-  if (ckpt.family == "chinese_clip") {
-    model::Loaded loaded = model::chinese_clip::load(std::move(ckpt), options, info);
-    return make_model(std::move(loaded), std::move(info), options, threads);
+  ModelInfo info;
+  model::Loaded loaded = load_family(path, options, info);
+  if (loaded.text_only)
+    throw Error(ErrorCode::unsupported,
+                path.string() + ": " + info.architecture + " is a text tower only; load it as the text model beside "
+                                "the image model it was trained for (--model IMAGE_MODEL --text-model " +
+                                path.string() + ")");
+  std::unique_ptr<model::Network> text_network;
+  if (options.text_model) {
+    ModelInfo text_info;
+    model::Loaded text = load_family(*options.text_model, options, text_info);
+    text_network = std::move(text.network);
+    pair_text_model(loaded, info, std::move(text), std::move(text_info));
   }
-  if (ckpt.family == "siglip") {
-    model::Loaded loaded = model::siglip::load(std::move(ckpt), options, info);
-    return make_model(std::move(loaded), std::move(info), options, threads);
-  }
-  model::Loaded loaded = load_clip(model::weights_from_checkpoint(std::move(ckpt)), options, info);
-  return make_model(std::move(loaded), std::move(info), options, threads);
+  std::unique_ptr<Model> model = make_model(std::move(loaded), std::move(info), options, threads);
+  model->impl_->text_network = std::move(text_network);
+  return model;
 }
 
 std::unique_ptr<Model> Model::random(const ModelConfig& config, uint64_t seed, const ModelOptions& options) {
@@ -197,7 +233,8 @@ std::vector<float> Model::encode_tokens(std::span<const int32_t> tokens, size_t 
   out.reserve(count * embed_dim());
   for (size_t begin = 0; begin < count; begin += kChunk) {
     const size_t n = std::min(kChunk, count - begin);
-    auto part = impl_->network->encode_tokens(tokens.data() + begin * ctx, n);
+    const model::Network& text = impl_->text_network ? *impl_->text_network : *impl_->network;
+    auto part = text.encode_tokens(tokens.data() + begin * ctx, n);
     out.insert(out.end(), part.begin(), part.end());
   }
   return out;

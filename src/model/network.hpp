@@ -22,11 +22,35 @@ class Network {
   virtual std::vector<float> encode_tokens(const int32_t* tokens, size_t count) const = 0;
 };
 
+// A family's weights and its two free functions as a Network:
+//   std::make_unique<NetworkOf<Weights>>(std::move(w), encode_images, encode_tokens)
+template <class Weights>
+class NetworkOf final : public Network {
+ public:
+  using Images = std::vector<float> (*)(const Weights&, const float*, size_t);
+  using Tokens = std::vector<float> (*)(const Weights&, const int32_t*, size_t);
+  NetworkOf(Weights&& weights, Images images, Tokens tokens)
+      : weights_(std::move(weights)), images_(images), tokens_(tokens) {}
+  std::vector<float> encode_images(const float* pixels, size_t count) const override {
+    return images_(weights_, pixels, count);
+  }
+  std::vector<float> encode_tokens(const int32_t* tokens, size_t count) const override {
+    return tokens_(weights_, tokens, count);
+  }
+
+ private:
+  Weights weights_;
+  Images images_;
+  Tokens tokens_;
+};
+
 // A family's loader returns the network and what the model reports about it.
 struct Loaded {
   std::unique_ptr<Network> network;
   ModelConfig config;
   float logit_scale = 1.0f, logit_bias = 0.0f;
+  // A text tower without an image tower (M-CLIP): only loadable as a text model.
+  bool text_only = false;
 };
 
 }  // namespace clipkit::model

@@ -22,50 +22,10 @@ namespace fs = std::filesystem;
 
 fs::path data_dir() { return testing::source_dir() / "tests" / "data" / "chinese_clip"; }
 
-std::vector<float> read_f32(const fs::path& path) {
-  std::vector<uint8_t> bytes = testing::read_bytes(path);
-  std::vector<float> out(bytes.size() / 4);
-  std::memcpy(out.data(), bytes.data(), out.size() * 4);
-  return out;
-}
+using testing::expect_rows_match;
+using testing::flat_tokens;
 
-std::vector<int32_t> flat_tokens(const nlohmann::json& rows) {
-  std::vector<int32_t> tokens;
-  for (const auto& row : rows)
-    for (const auto& id : row) tokens.push_back(id.get<int32_t>());
-  return tokens;
-}
-
-std::vector<float> pixels_of(const fs::path& dir, const nlohmann::json& e) {
-  std::vector<float> pixels;
-  for (const auto& image : e["images"]) {
-    auto one = read_f32(dir / "pixels" / (image.get<std::string>() + ".f32"));
-    pixels.insert(pixels.end(), one.begin(), one.end());
-  }
-  return pixels;
-}
-
-// Worst cosine and max|Δ|/max over the rows; each row must hold the fixture tolerances.
-std::pair<double, double> expect_rows_match(const std::vector<float>& got, const nlohmann::json& want_rows,
-                                            const std::string& what, double min_cosine = testing::kMinCosine,
-                                            double max_rel = testing::kMaxAbsRelative) {
-  const size_t n = want_rows.size(), dim = want_rows[0].size();
-  EXPECT_EQ(got.size(), n * dim) << what;
-  if (got.size() != n * dim) return {0, 1};
-  double worst_cos = 1, worst_rel = 0;
-  for (size_t i = 0; i < n; ++i) {
-    const auto want = want_rows[i].get<std::vector<float>>();
-    std::span<const float> row(got.data() + i * dim, dim);
-    const double cos = testing::cosine(row, want);
-    const double rel = testing::max_abs_diff(row, want) / testing::max_abs(want);
-    worst_cos = std::min(worst_cos, cos);
-    worst_rel = std::max(worst_rel, rel);
-    EXPECT_GE(cos, min_cosine) << what << " row " << i;
-    EXPECT_LE(rel, max_rel) << what << " row " << i;
-  }
-  std::cout << "  " << what << ": worst cosine " << worst_cos << ", worst max|Δ|/max " << worst_rel << "\n";
-  return {worst_cos, worst_rel};
-}
+std::vector<float> pixels_of(const fs::path& dir, const nlohmann::json& e) { return testing::fixture_pixels(dir, e); }
 
 class ChineseClipParity : public ::testing::TestWithParam<std::string> {
  protected:
@@ -183,7 +143,7 @@ TEST(ChineseClip, PreprocessIsCnClipsImageTransform) {
     DecodeOptions no_exif;
     no_exif.apply_exif_orientation = false;
     const auto got = clip_preprocess(decode_image_file(testing::images_dir() / name, no_exif), p);
-    const auto want = read_f32(dir / "pixels" / (name + ".f32"));
+    const auto want = testing::read_f32(dir / "pixels" / (name + ".f32"));
     ASSERT_EQ(got.size(), want.size()) << name;
     const double diff = testing::max_abs_diff(got, want);
     EXPECT_LE(diff, 1e-6) << name;  // identical 8-bit pixels, as for CLIP

@@ -7,7 +7,9 @@
 #include <cmath>
 #include <cstdlib>
 #include <cstring>
+#include <algorithm>
 #include <fstream>
+#include <iostream>
 #include <random>
 #include <sstream>
 #include <stdexcept>
@@ -81,6 +83,49 @@ NpyArray read_npy(const fs::path& path) {
   out.data.resize(numel);
   std::memcpy(out.data.data(), bytes.data() + data_offset, numel * 4);
   return out;
+}
+
+std::vector<float> read_f32(const std::filesystem::path& path) {
+  const std::vector<uint8_t> bytes = read_bytes(path);
+  std::vector<float> out(bytes.size() / 4);
+  std::memcpy(out.data(), bytes.data(), out.size() * 4);
+  return out;
+}
+
+std::vector<int32_t> flat_tokens(const nlohmann::json& rows) {
+  std::vector<int32_t> tokens;
+  for (const auto& row : rows)
+    for (const auto& id : row) tokens.push_back(id.get<int32_t>());
+  return tokens;
+}
+
+std::vector<float> fixture_pixels(const std::filesystem::path& model_dir, const nlohmann::json& expected) {
+  std::vector<float> pixels;
+  for (const auto& image : expected["images"]) {
+    const std::vector<float> one = read_f32(model_dir / "pixels" / (image.get<std::string>() + ".f32"));
+    pixels.insert(pixels.end(), one.begin(), one.end());
+  }
+  return pixels;
+}
+
+std::pair<double, double> expect_rows_match(const std::vector<float>& got, const nlohmann::json& want_rows,
+                                            const std::string& what, double min_cosine, double max_rel) {
+  const size_t n = want_rows.size(), dim = want_rows[0].size();
+  EXPECT_EQ(got.size(), n * dim) << what;
+  if (got.size() != n * dim) return {0, 1};
+  double worst_cos = 1, worst_rel = 0;
+  for (size_t i = 0; i < n; ++i) {
+    const auto want = want_rows[i].get<std::vector<float>>();
+    const std::span<const float> row(got.data() + i * dim, dim);
+    const double cos = cosine(row, want);
+    const double rel = max_abs_diff(row, want) / max_abs(want);
+    worst_cos = std::min(worst_cos, cos);
+    worst_rel = std::max(worst_rel, rel);
+    EXPECT_GE(cos, min_cosine) << what << " row " << i;
+    EXPECT_LE(rel, max_rel) << what << " row " << i;
+  }
+  std::cout << "  " << what << ": worst cosine " << worst_cos << ", worst max|Δ|/max " << worst_rel << "\n";
+  return {worst_cos, worst_rel};
 }
 
 double cosine(std::span<const float> a, std::span<const float> b) {

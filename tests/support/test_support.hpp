@@ -51,6 +51,18 @@ double cosine(std::span<const float> a, std::span<const float> b);
 double max_abs_diff(std::span<const float> a, std::span<const float> b);
 double max_abs(std::span<const float> a);
 
+// Family fixtures (tests/data/<family>/models/<m>/expected.json + pixels/*.f32):
+// raw little-endian float32; the token rows flattened; the images' pixels in order.
+std::vector<float> read_f32(const std::filesystem::path& path);
+std::vector<int32_t> flat_tokens(const nlohmann::json& rows);
+std::vector<float> fixture_pixels(const std::filesystem::path& model_dir, const nlohmann::json& expected);
+// Each row of `got` (rows × dim, row-major) against want_rows: cosine >= min_cosine
+// and max|Δ| <= max_rel · max|want|, as gtest failures naming `what` and the row.
+// Prints and returns the worst cosine and max|Δ|/max.
+std::pair<double, double> expect_rows_match(const std::vector<float>& got, const nlohmann::json& want_rows,
+                                            const std::string& what, double min_cosine = kMinCosine,
+                                            double max_rel = kMaxAbsRelative);
+
 // A temporary folder removed when the object dies.
 class TempDir {
  public:

@@ -6,20 +6,6 @@ namespace clipkit::model::chinese_clip {
 
 namespace {
 
-class ChineseClipNetwork final : public Network {
- public:
-  explicit ChineseClipNetwork(Weights&& w) : w_(std::move(w)) {}
-  std::vector<float> encode_images(const float* pixels, size_t count) const override {
-    return chinese_clip::encode_images(w_, pixels, count);
-  }
-  std::vector<float> encode_tokens(const int32_t* tokens, size_t count) const override {
-    return chinese_clip::encode_tokens(w_, tokens, count);
-  }
-
- private:
-  Weights w_;
-};
-
 // cn_clip's named configurations (model_configs/*.json), for `clipkit info`.
 std::string architecture_name(const Config& c) {
   const ModelConfig& v = c.vision;
@@ -76,7 +62,7 @@ Loaded load(io::Checkpoint&& ckpt, const ModelOptions& options, ModelInfo& info)
   loaded.config = c.vision;
   loaded.config.activation = c.text.activation;
   loaded.logit_scale = w.logit_scale;
-  loaded.network = std::make_unique<ChineseClipNetwork>(std::move(w));
+  loaded.network = std::make_unique<NetworkOf<Weights>>(std::move(w), encode_images, encode_tokens);
   return loaded;
 }
 

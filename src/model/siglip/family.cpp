@@ -18,20 +18,6 @@ namespace {
 namespace fs = std::filesystem;
 using nlohmann::json;
 
-class SiglipNetwork final : public Network {
- public:
-  explicit SiglipNetwork(Weights&& w) : w_(std::move(w)) {}
-  std::vector<float> encode_images(const float* pixels, size_t count) const override {
-    return siglip::encode_images(w_, pixels, count);
-  }
-  std::vector<float> encode_tokens(const int32_t* tokens, size_t count) const override {
-    return siglip::encode_tokens(w_, tokens, count);
-  }
-
- private:
-  Weights w_;
-};
-
 bool is_file(const fs::path& p) { return core::not_a_regular_file(p).empty(); }
 
 std::string string_or(const json& object, const char* key, const std::string& fallback) {
@@ -157,7 +143,7 @@ Loaded load(io::Checkpoint&& ckpt, const ModelOptions& options, ModelInfo& info)
   loaded.config.activation = c.text_activation;
   loaded.logit_scale = w.logit_scale;
   loaded.logit_bias = w.logit_bias;
-  loaded.network = std::make_unique<SiglipNetwork>(std::move(w));
+  loaded.network = std::make_unique<NetworkOf<Weights>>(std::move(w), encode_images, encode_tokens);
   return loaded;
 }
 
