@@ -14,39 +14,13 @@
 //
 // Setup: npm install --prefix bench --ignore-scripts   (the CPU binary ships in the package;
 // the install script only fetches a GPU provider).
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { parseArgs } from 'node:util';
-import { performance } from 'node:perf_hooks';
-import ort from 'onnxruntime-node';
+import {
+  createSession, lcg, ort, parseOptions, printCheck, randomImages, readCheckInputs, resultHeader, run, timeIt,
+} from './ort_common.mjs';
 
-const { values: opt } = parseArgs({
-  options: {
-    models: { type: 'string', default: 'build/bench' },
-    threads: { type: 'string', default: '2' },
-    batch: { type: 'string', default: '1' },
-    iterations: { type: 'string', default: '10' },
-    warmup: { type: 'string', default: '2' },
-    check: { type: 'string' },
-  },
-});
-const threads = Number(opt.threads);
-const batch = Number(opt.batch);
-const iterations = Number(opt.iterations);
-const warmup = Number(opt.warmup);
-for (const [name, v] of [['threads', threads], ['batch', batch], ['iterations', iterations]]) {
-  if (!Number.isInteger(v) || v < 1) throw new Error(`--${name} must be a positive integer`);
-}
-
-const sessionOptions = {
-  executionProviders: ['cpu'],
-  intraOpNumThreads: threads,
-  interOpNumThreads: 1,
-  graphOptimizationLevel: 'all',
-  executionMode: 'sequential',
-};
-const imageSession = await ort.InferenceSession.create(join(opt.models, 'clip_image.onnx'), sessionOptions);
-const textSession = await ort.InferenceSession.create(join(opt.models, 'clip_text.onnx'), sessionOptions);
+const { opt, threads, batch, iterations, warmup } = parseOptions('build/bench');
+const imageSession = await createSession(opt.models, 'clip_image.onnx', threads);
+const textSession = await createSession(opt.models, 'clip_text.onnx', threads);
 
 const CONTEXT = 77;
 
@@ -65,49 +39,22 @@ function tokenTensor(rows) {
   return new ort.Tensor('int64', data, [rows.length, CONTEXT]);
 }
 
-async function run(session, name, tensor) {
-  const out = await session.run({ [name]: tensor });
-  return out.embedding;
-}
-
 if (opt.check !== undefined) {
-  const img = readFileSync(join(opt.check, 'image.f32'));
-  const tok = readFileSync(join(opt.check, 'tokens.i64'));
-  const images = new Float32Array(img.buffer.slice(img.byteOffset, img.byteOffset + img.byteLength));
-  const tokens = new BigInt64Array(tok.buffer.slice(tok.byteOffset, tok.byteOffset + tok.byteLength));
+  const { images, tokens } = readCheckInputs(opt.check);
   const n = tokens.length / CONTEXT;
   const image = await run(imageSession, 'image', new ort.Tensor('float32', images, [images.length / (3 * 224 * 224), 3, 224, 224]));
   const text = await run(textSession, 'tokens', new ort.Tensor('int64', tokens, [n, CONTEXT]));
-  console.log(JSON.stringify({ ort: ort.env.versions.node, image: Array.from(image.data), text: Array.from(text.data) }));
+  printCheck(image, text);
   process.exit(0);
 }
 
-async function timeIt(fn, items) {
-  for (let i = 0; i < warmup; i++) await fn();
-  const ms = [];
-  for (let i = 0; i < iterations; i++) {
-    const t0 = performance.now();
-    await fn();
-    ms.push((performance.now() - t0) / items);
-  }
-  ms.sort((a, b) => a - b);
-  const mid = ms.length >> 1;
-  return ms.length % 2 ? ms[mid] : (ms[mid - 1] + ms[mid]) / 2;
-}
+const medianMs = async (fn, items) => (await timeIt(fn, items, warmup, iterations)).median_ms;
+const images = randomImages(batch, 224, lcg());
 
-// Deterministic pseudo-random pixels (values do not change the timing).
-const pixels = new Float32Array(batch * 3 * 224 * 224);
-let seed = 12345;
-for (let i = 0; i < pixels.length; i++) {
-  seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
-  pixels[i] = seed / 2 ** 31 - 1;
-}
-const images = new ort.Tensor('float32', pixels, [batch, 3, 224, 224]);
-
-const out = { threads, batch, onnxruntime: ort.env.versions.node, provider: 'cpu' };
-out.image_ms = await timeIt(() => run(imageSession, 'image', images), batch);
+const out = resultHeader(threads, batch);
+out.image_ms = await medianMs(() => run(imageSession, 'image', images), batch);
 for (const length of [7, 77]) {
   const tokens = tokenTensor(Array.from({ length: batch }, () => tokenRow(length)));
-  out[`text_${length}_ms`] = await timeIt(() => run(textSession, 'tokens', tokens), batch);
+  out[`text_${length}_ms`] = await medianMs(() => run(textSession, 'tokens', tokens), batch);
 }
 console.log(JSON.stringify(out));

@@ -5,12 +5,10 @@
 //          and transformers conventions (clean-ups, special-token split, truncation).
 // Rows must have the context's length, end the text with EOS and pad after it; a model
 // that does not load is a clipkit::Error.
-#include <cstdlib>
 #include <memory>
 #include <string>
 
-#include "clipkit/tokenizer.hpp"
-#include "fuzz_support.hpp"
+#include "fuzz_text.hpp"
 #include "text/sentencepiece.hpp"
 
 namespace {
@@ -22,46 +20,36 @@ const int32_t kPad[3] = {1, 0, 1};
 
 extern "C" int LLVMFuzzerInitialize(int*, char***) {
   const std::string dir = CLIPKIT_SOURCE_DIR "/tests/data/siglip/tokenizers/";
-  try {
+  clipkit::fuzz::load_or_exit("fuzz_sentencepiece: cannot load the test models", [&] {
     using C = clipkit::SentencePieceConventions;
     g_tokenizers[0] = std::make_unique<clipkit::Tokenizer>(clipkit::Tokenizer::from_sentencepiece(dir + "unigram.model", C::siglip()));
     g_tokenizers[1] = std::make_unique<clipkit::Tokenizer>(clipkit::Tokenizer::from_sentencepiece(dir + "gemma_bpe.model", C::siglip2()));
     g_tokenizers[2] = std::make_unique<clipkit::Tokenizer>(clipkit::Tokenizer::from_sentencepiece(dir + "unigram.model", C::siglip_hf()));
-  } catch (const clipkit::Error& e) {
-    std::fprintf(stderr, "fuzz_sentencepiece: cannot load the test models: %s\n", e.what());
-    std::exit(2);
-  }
+  });
   return 0;
 }
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
-  if (size == 0) return 0;
-  const std::string_view rest(reinterpret_cast<const char*>(data + 1), size - 1);
-  if (data[0] & 1) {
-    clipkit::fuzz::run([&] {
-      auto tok = clipkit::text::SentencePieceTokenizer::from_bytes(rest, "fuzz.model",
-                                                                   clipkit::SentencePieceConventions::siglip());
-      const std::vector<int32_t> row = tok->tokenize("a photo of a cat", 16, true);
-      FUZZ_CHECK(row.size() == 16);
-    });
-    return 0;
-  }
-  for (int k = 0; k < 3; ++k) {
-    const clipkit::Tokenizer& tok = *g_tokenizers[k];
-    clipkit::fuzz::run([&] {
-      const std::vector<int32_t> ids = tok.encode(rest);
-      for (int32_t id : ids) FUZZ_CHECK(id >= 0 && id < tok.vocab_size());
-      (void)tok.decode(ids);
-      const std::vector<int32_t> row = tok.tokenize(rest, 64, true);
-      FUZZ_CHECK(row.size() == 64);
-      size_t end = 64;
-      while (end > 0 && row[end - 1] == kPad[k]) --end;
-      if (kPad[k] == tok.eot_id()) {
-        FUZZ_CHECK(end < 64);  // the EOS is the first of the trailing 1s
-      } else {
-        FUZZ_CHECK(end > 0 && row[end - 1] == tok.eot_id());  // EOS, then padding
-      }
-    });
-  }
-  return 0;
+  return clipkit::fuzz::file_or_text(
+      data, size, g_tokenizers,
+      [](std::string_view file) {
+        auto tok = clipkit::text::SentencePieceTokenizer::from_bytes(file, "fuzz.model",
+                                                                     clipkit::SentencePieceConventions::siglip());
+        const std::vector<int32_t> row = tok->tokenize("a photo of a cat", 16, true);
+        FUZZ_CHECK(row.size() == 16);
+      },
+      [](const clipkit::Tokenizer& tok, size_t k, std::string_view text) {
+        const std::vector<int32_t> ids = tok.encode(text);
+        for (int32_t id : ids) FUZZ_CHECK(id >= 0 && id < tok.vocab_size());
+        (void)tok.decode(ids);
+        const std::vector<int32_t> row = tok.tokenize(text, 64, true);
+        FUZZ_CHECK(row.size() == 64);
+        size_t end = 64;
+        while (end > 0 && row[end - 1] == kPad[k]) --end;
+        if (kPad[k] == tok.eot_id()) {
+          FUZZ_CHECK(end < 64);  // the EOS is the first of the trailing 1s
+        } else {
+          FUZZ_CHECK(end > 0 && row[end - 1] == tok.eot_id());  // EOS, then padding
+        }
+      });
 }

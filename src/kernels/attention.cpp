@@ -22,6 +22,23 @@ typedef float Lanes __attribute__((vector_size(kLanes * sizeof(float))));
 inline void load_lanes(Lanes& v, const float* p) { std::memcpy(&v, p, sizeof v); }
 inline void store_lanes(float* p, const Lanes& v) { std::memcpy(p, &v, sizeof v); }
 
+// One tile of a product: for r < kQueries, c[r·c_stride + 0..kLanes) =
+// Σ_{m < inner} a[r·a_stride + m] · b[m·b_stride + 0..kLanes), summed in order of m.
+// Both tile loops of head_kernel (scores = Q·Kᵀ, output = P·V) are this. Always inlined,
+// so each target clone of head_kernel compiles it for its own ISA (with its FMAs).
+__attribute__((always_inline)) inline void tile_product(const float* a, size_t a_stride, const float* b,
+                                                        size_t b_stride, size_t inner, float* c, size_t c_stride) {
+  Lanes acc[kQueries] = {};
+  for (size_t m = 0; m < inner; ++m) {
+    Lanes row;
+    load_lanes(row, b + m * b_stride);
+#pragma GCC unroll 8
+    for (size_t r = 0; r < kQueries; ++r) acc[r] += a[r * a_stride + m] * row;
+  }
+#pragma GCC unroll 8
+  for (size_t r = 0; r < kQueries; ++r) store_lanes(c + r * c_stride, acc[r]);
+}
+
 // No sum is reassociated: scores go column-wise over a transposed K, and the output
 // accumulates p·v key by key, so each element is one chain of multiply-adds in a fixed
 // order (score: over d from 0; output: over keys from 0) in the tiles and in the row
@@ -48,17 +65,8 @@ void head_kernel(const float* qkv, size_t len, size_t width, size_t head, size_t
     for (; first_row + kQueries <= len; first_row += kQueries) {
       for (size_t r = 0; r < kQueries; ++r)
         for (size_t d = 0; d < head_dim; ++d) qs[r * head_dim + d] = q_base[(first_row + r) * stride + d] * scale;
-      for (size_t j0 = 0; j0 < full_keys; j0 += kLanes) {
-        Lanes acc[kQueries] = {};
-        for (size_t d = 0; d < head_dim; ++d) {
-          Lanes k;
-          load_lanes(k, kt + d * len + j0);
-#pragma GCC unroll 8
-          for (size_t r = 0; r < kQueries; ++r) acc[r] += qs[r * head_dim + d] * k;
-        }
-#pragma GCC unroll 8
-        for (size_t r = 0; r < kQueries; ++r) store_lanes(scores + r * len + j0, acc[r]);
-      }
+      for (size_t j0 = 0; j0 < full_keys; j0 += kLanes)
+        tile_product(qs, head_dim, kt + j0, len, head_dim, scores + j0, len);
       for (size_t r = 0; r < kQueries; ++r) {
         float* row = scores + r * len;
         for (size_t j = full_keys; j < len; ++j) row[j] = 0.0f;
@@ -70,17 +78,8 @@ void head_kernel(const float* qkv, size_t len, size_t width, size_t head, size_t
         softmax(row, len);
       }
       float* o = out + first_row * width + head * head_dim;
-      for (size_t d0 = 0; d0 < full_cols; d0 += kLanes) {
-        Lanes acc[kQueries] = {};
-        for (size_t j = 0; j < len; ++j) {
-          Lanes v;
-          load_lanes(v, v_base + j * stride + d0);
-#pragma GCC unroll 8
-          for (size_t r = 0; r < kQueries; ++r) acc[r] += scores[r * len + j] * v;
-        }
-#pragma GCC unroll 8
-        for (size_t r = 0; r < kQueries; ++r) store_lanes(o + r * width + d0, acc[r]);
-      }
+      for (size_t d0 = 0; d0 < full_cols; d0 += kLanes)
+        tile_product(scores, len, v_base + d0, stride, len, o + d0, width);
       if (full_cols < head_dim) {
         for (size_t r = 0; r < kQueries; ++r) {
           float* orow = o + r * width;

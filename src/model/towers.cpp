@@ -5,6 +5,7 @@
 
 #include "clipkit/error.hpp"
 #include "kernels/ops.hpp"
+#include "model/patches.hpp"
 #include "model/transformer.hpp"
 
 namespace clipkit::model {
@@ -17,25 +18,11 @@ std::vector<float> encode_images(const ClipWeights& w, const float* pixels, size
 std::vector<float> encode_images(const ModelConfig& c, const VisionWeights& vision, const float* pixels,
                                  size_t count) {
   const size_t res = c.image_resolution, patch = c.vision_patch_size, grid = res / patch;
-  const size_t width = c.vision_width, tokens = grid * grid + 1, patch_len = 3 * patch * patch;
+  const size_t width = c.vision_width, tokens = grid * grid + 1;
   const size_t rows = count * tokens;
 
   // conv1 (stride = kernel = patch, no bias) is a GEMM over unfolded patches.
-  std::vector<float> patches(count * grid * grid * patch_len);
-  core::parallel_for(count * grid, [&](size_t begin, size_t end) {
-    for (size_t t = begin; t < end; ++t) {
-      const size_t n = t / grid, gy = t % grid;
-      const float* image = pixels + n * 3 * res * res;
-      for (size_t gx = 0; gx < grid; ++gx) {
-        float* dst = patches.data() + ((n * grid + gy) * grid + gx) * patch_len;
-        for (size_t ch = 0; ch < 3; ++ch)
-          for (size_t py = 0; py < patch; ++py) {
-            const float* src = image + (ch * res + gy * patch + py) * res + gx * patch;
-            std::copy(src, src + patch, dst + (ch * patch + py) * patch);
-          }
-      }
-    }
-  });
+  const std::vector<float> patches = unfold_patches(pixels, count, res, patch);
   std::vector<float> embedded(count * grid * grid * width);
   vision.patch_embed.forward(patches.data(), count * grid * grid, embedded.data());
 

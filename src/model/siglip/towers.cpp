@@ -7,6 +7,7 @@
 #include "clipkit/error.hpp"
 #include "core/parallel.hpp"
 #include "kernels/ops.hpp"
+#include "model/patches.hpp"
 #include "model/siglip/siglip.hpp"
 #include "model/transformer.hpp"
 
@@ -50,24 +51,10 @@ std::vector<float> encode_images(const Weights& w, const float* pixels, size_t c
   const Config& c = w.config;
   const VisionWeights& v = w.vision;
   const size_t res = c.image_size, patch = c.patch_size, grid = res / patch, tokens = grid * grid;
-  const size_t width = c.vision_width, patch_len = 3 * patch * patch, rows = count * tokens;
+  const size_t width = c.vision_width, rows = count * tokens;
 
   // The patch conv (stride = kernel, with bias) as a GEMM over unfolded patches.
-  std::vector<float> patches(rows * patch_len);
-  core::parallel_for(count * grid, [&](size_t begin, size_t end) {
-    for (size_t t = begin; t < end; ++t) {
-      const size_t n = t / grid, gy = t % grid;
-      const float* image = pixels + n * 3 * res * res;
-      for (size_t gx = 0; gx < grid; ++gx) {
-        float* dst = patches.data() + ((n * grid + gy) * grid + gx) * patch_len;
-        for (size_t ch = 0; ch < 3; ++ch)
-          for (size_t py = 0; py < patch; ++py) {
-            const float* src = image + (ch * res + gy * patch + py) * res + gx * patch;
-            std::copy(src, src + patch, dst + (ch * patch + py) * patch);
-          }
-      }
-    }
-  });
+  const std::vector<float> patches = unfold_patches(pixels, count, res, patch);
   std::vector<float> x(rows * width);
   v.patch_embed.forward(patches.data(), rows, x.data());
   for (size_t n = 0; n < count; ++n) {
