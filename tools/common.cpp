@@ -10,6 +10,10 @@ void add_model_options(CLI::App& app, ModelArgs& args, bool images) {
   app.add_option("-m,--model", args.model,
                  "CLIP checkpoint: OpenAI .pt, .safetensors, or a Hugging Face / open_clip folder "
                  "(default: $CLIPKIT_MODEL, else the embedded emoji-clip model)");
+  app.add_option("--text-model", args.text_model,
+                 "a text tower from another checkpoint, paired with --model's image tower: M-CLIP "
+                 "(M-CLIP/XLM-Roberta-Large-Vit-B-32 with OpenAI's ViT-B-32, …) or any model with the same "
+                 "embedding size");
   app.add_option("--vocab", args.vocab,
                  "BPE merges: bpe_simple_vocab_16e6.txt.gz or vocab.json/merges.txt; Chinese-CLIP: its vocab.txt "
                  "(default: the model folder's, then $CLIPKIT_VOCAB)");
@@ -57,6 +61,7 @@ std::filesystem::path resolve_model_path(const ModelArgs& args) {
 ClipOptions clip_options(const ModelArgs& args) {
   ClipOptions options;
   options.vocab = args.vocab;
+  if (!args.text_model.empty()) options.model.text_model = args.text_model;
   if (!args.activation.empty()) options.model.activation = parse_activation(args.activation);
   options.model.threads = args.threads;
   options.model.precision = parse_precision(args.precision);
@@ -75,6 +80,7 @@ std::optional<Clip> load_clip_for_index(const ModelArgs& args, ImageIndex& index
   if (chosen.model.empty() && !(env && *env)) {
     if (recorded && !recorded->model_path.empty()) {
       chosen.model = recorded->model_path;
+      if (chosen.text_model.empty()) chosen.text_model = recorded->text_model_path;
       if (chosen.vocab.empty()) chosen.vocab = recorded->vocab_path;
     } else if (!default_model_path()) {
       return std::nullopt;
@@ -168,6 +174,12 @@ nlohmann::json model_json(const Model& model) {
   else
     j["tokenizer"] = {{"kind", info.tokenizer.kind}};
   put_path(j, "path", info.path.string());
+  if (!info.text_model_path.empty()) {
+    nlohmann::json text = {{"family", info.text_family}, {"format", info.text_format},
+                           {"architecture", info.text_architecture}};
+    put_path(text, "path", info.text_model_path.string());
+    j["text_model"] = text;
+  }
   return j;
 }
 

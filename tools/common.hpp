@@ -21,6 +21,7 @@ namespace clipkit::tools {
 
 struct ModelArgs {
   std::string model;       // file or folder; empty = $CLIPKIT_MODEL
+  std::string text_model;  // a separate text tower (M-CLIP), or empty
   std::string vocab;
   std::string activation;  // "", quick_gelu, gelu
   int threads = 0;

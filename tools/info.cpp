@@ -25,7 +25,11 @@ void add_info(CLI::App& app, std::ostream& out) {
     out << "path:          " << model->info().path.string() << "\n"
         << "family:        " << model->info().family << "\n"
         << "format:        " << model->info().format << "\n"
-        << "architecture:  " << model->info().architecture << "\n"
+        << "architecture:  " << model->info().architecture << "\n";
+    if (!model->info().text_model_path.empty())
+      out << "text model:    " << model->info().text_model_path.string() << " (" << model->info().text_family << ", "
+          << model->info().text_architecture << ", " << model->info().text_format << ")\n";
+    out
         << "dtype:         " << model->info().dtype << "\n"
         << "activation:    " << to_string(c.activation) << "\n"
         << "parameters:    " << model->info().parameters << "\n"

@@ -9,7 +9,8 @@
 // The database (SQLite, WAL) holds one row per file: path, size, mtime, content hash,
 // and either a unit-length embedding (fp32 or fp16) or the reason it could not be read.
 // It records which model made its vectors (a fingerprint of the model's embeddings of a
-// fixed text and image) and refuses to mix models. An HNSW graph (hnswlib) may be
+// fixed text and image; with a separate text model, as M-CLIP's, the pair: the text
+// model's text embedding and the image model's image embedding) and refuses to mix models. An HNSW graph (hnswlib) may be
 // persisted beside it as `<db>.hnsw`; it is rebuilt whenever the vectors changed.
 // Scores are cosine similarities (inner products of unit vectors), higher is closer.
 //
@@ -38,6 +39,7 @@ const char* to_string(VectorType type);
 // What identifies the model that made a database's vectors.
 struct ModelIdentity {
   std::string model_path;            // as loaded (absolute), for defaults and messages
+  std::string text_model_path;       // ModelOptions::text_model (absolute), else empty
   std::string vocab_path;            // tokenizer used (may be empty)
   std::string description;           // "ViT (open_clip-safetensors, f32), 32-d"
   int dim = 0;

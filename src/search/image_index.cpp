@@ -63,6 +63,8 @@ ModelIdentity identify(const Clip& clip) {
   const ModelInfo& info = clip.model().info();
   std::error_code ec;
   id.model_path = info.path.empty() ? std::string() : fs::absolute(info.path, ec).lexically_normal().string();
+  if (!info.text_model_path.empty())
+    id.text_model_path = fs::absolute(info.text_model_path, ec).lexically_normal().string();
   if (!clip.options().vocab.empty())
     id.vocab_path = fs::absolute(clip.options().vocab, ec).lexically_normal().string();
   else if (info.vocab_path)
@@ -70,6 +72,7 @@ ModelIdentity identify(const Clip& clip) {
   id.dim = clip.model().embed_dim();
   id.description = info.architecture + " (" + info.format + ", " + info.dtype + ", " +
                    to_string(info.config.activation) + "), " + std::to_string(id.dim) + "-d";
+  if (!info.text_model_path.empty()) id.description += ", texts by " + info.text_architecture;
   id.fingerprint = normalized(clip.embed_text(kProbeText));
   auto image = normalized(clip.embed_image(probe_image()));
   id.fingerprint.insert(id.fingerprint.end(), image.begin(), image.end());
@@ -179,9 +182,13 @@ void ImageIndex::bind_model(const ModelIdentity& identity, VectorType type) {
                     cosine_part(recorded.fingerprint, identity.fingerprint, half, 2 * half) > 0.999;
   if (!same)
     throw Error(ErrorCode::invalid_argument,
-                impl_->path.string() + ": indexed with another model (" + recorded.model_path + ", " +
-                    recorded.description + "); this one is " + identity.model_path + ", " + identity.description +
-                    ". Use --model " + recorded.model_path + " or a new --db");
+                impl_->path.string() + ": indexed with another model (" + recorded.model_path +
+                    (recorded.text_model_path.empty() ? "" : " + text model " + recorded.text_model_path) + ", " +
+                    recorded.description + "); this one is " + identity.model_path +
+                    (identity.text_model_path.empty() ? "" : " + text model " + identity.text_model_path) + ", " +
+                    identity.description + ". Use --model " + recorded.model_path +
+                    (recorded.text_model_path.empty() ? "" : " --text-model " + recorded.text_model_path) +
+                    " or a new --db");
 }
 
 IndexReport ImageIndex::add(const Clip& clip, std::span<const fs::path> roots, const IndexOptions& options) {

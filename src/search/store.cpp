@@ -91,6 +91,7 @@ std::optional<ModelIdentity> Store::model() {
     ModelIdentity m;
     m.model_path = j.at("model_path").get<std::string>();
     m.vocab_path = j.at("vocab_path").get<std::string>();
+    m.text_model_path = j.value("text_model_path", std::string());  // absent before text models
     m.description = j.at("description").get<std::string>();
     m.dim = j.at("dim").get<int>();
     m.fingerprint = j.at("fingerprint").get<std::vector<float>>();
@@ -122,6 +123,7 @@ ModelIdentity Store::adopt_model(const ModelIdentity& m, VectorType type) {
   recorded = model();
   if (!recorded) {
     nlohmann::json j = {{"model_path", m.model_path},
+                        {"text_model_path", m.text_model_path},
                         {"vocab_path", m.vocab_path},
                         {"description", m.description},
                         {"dim", m.dim},

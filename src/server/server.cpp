@@ -267,7 +267,10 @@ struct Server::Impl {
                json j = {{"files", s.files},   {"vectors", s.vectors}, {"errors", s.errors},
                          {"dim", s.dim},       {"vector_type", to_string(s.vector_type)},
                          {"hnsw", s.hnsw_fresh}, {"model", nullptr}, {"can_embed", clip != nullptr}};
-               if (s.model) j["model"] = {{"path", s.model->model_path}, {"description", s.model->description}};
+               if (s.model) {
+                 j["model"] = {{"path", s.model->model_path}, {"description", s.model->description}};
+                 if (!s.model->text_model_path.empty()) j["model"]["text_model_path"] = s.model->text_model_path;
+               }
                send_json(res, j);
              }));
     http.Get("/api/search", guarded([this](const httplib::Request& req, httplib::Response& res) {
