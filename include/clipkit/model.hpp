@@ -136,10 +136,12 @@ class Model {
   // open_clip). CLIP dimensions are inferred from tensor shapes (heads = width / 64)
   // unless a config file states them; SigLIP needs its config file (heads,
   // activations, LayerNorm eps). Chinese-CLIP: cn_clip's own .pt files
-  // ({"state_dict"}, "module." prefixes or not; heads = width / 64, ViT-H 16).
+  // ({"state_dict"}, "module." prefixes or not; heads = width / 64, ViT-H 16) and
+  // transformers' ChineseCLIPModel folders (config.json, model.safetensors /
+  // pytorch_model.bin, vocab.txt, preprocessor_config.json: OFA-Sys/chinese-clip-*).
   // Throws Error naming the file and the problem: not_found, corrupt_data (bad
   // container, missing/extra tensor, wrong shape), unsupported (ResNet, NaFlex, unknown
-  // dtype, Hugging Face ChineseCLIPModel folders).
+  // dtype).
   // open_clip's XLM-RoBERTa CLIPs (xlm-roberta-{base,large}-ViT-*): their open_clip
   // folder with XLM-R's sentencepiece.bpe.model. M-CLIP folders only as
   // options.text_model (alone: Error(unsupported), they have no image tower).

@@ -2,7 +2,8 @@
 // preprocessor_config.json turned into PreprocessOptions. Written from open_clip v2.24.0
 // (transform.py PreprocessCfg / merge_preprocess_dict / image_transform, factory.py
 // create_model) and transformers' image_processing_siglip.py, image_processing_clip.py
-// and image_transforms.py. Anything that would not be reproduced exactly is refused.
+// image_processing_chinese_clip.py and image_transforms.py. Anything that would not be
+// reproduced exactly is refused.
 #include "image/preprocess_config.hpp"
 
 #include <cmath>
@@ -131,9 +132,12 @@ PreprocessOptions preprocess_from_hf(const json& config, const std::string& name
     }
   }
   bool clip_rules;
+  // ChineseCLIPImageProcessor is CLIP's (defaults, crop, mean/std) except for its resize,
+  // which reads size["height"], size["width"] and squashes to them.
+  const bool chinese_clip = type == "ChineseCLIPImageProcessor" || type == "ChineseCLIPFeatureExtractor";
   if (type == "SiglipImageProcessor") {
     clip_rules = false;
-  } else if (type == "CLIPImageProcessor" || type == "CLIPFeatureExtractor") {
+  } else if (type == "CLIPImageProcessor" || type == "CLIPFeatureExtractor" || chinese_clip) {
     clip_rules = true;
   } else if (type.empty()) {
     clip_rules = config.contains("crop_size") || config.contains("do_center_crop");
@@ -143,7 +147,8 @@ PreprocessOptions preprocess_from_hf(const json& config, const std::string& name
                           "clipkit reproduces the Pillow ones, e.g. " + type.substr(0, type.size() - 4) + ")");
   } else {
     unsupported(name, "image_processor_type " + type +
-                          " (clipkit reproduces SiglipImageProcessor and CLIPImageProcessor; SigLIP 2's NaFlex "
+                          " (clipkit reproduces SiglipImageProcessor, CLIPImageProcessor and "
+                          "ChineseCLIPImageProcessor; SigLIP 2's NaFlex "
                           "Siglip2ImageProcessor is not supported)");
   }
   PreprocessOptions o;
@@ -167,6 +172,9 @@ PreprocessOptions preprocess_from_hf(const json& config, const std::string& name
     const int h = positive_int(size["height"], name, "size.height"), w = positive_int(size["width"], name, "size.width");
     if (h != w) unsupported(name, "size " + size.dump() + " is not square (clipkit's input is size x size)");
     squash = h;
+  } else if (chinese_clip) {
+    corrupt(name, "size " + size.dump() + " has no height and width (ChineseCLIPImageProcessor.resize reads "
+                  "size[\"height\"] and size[\"width\"]; transformers raises KeyError)");
   } else if (size.contains("shortest_edge") && clip_rules) {
     if (size.contains("longest_edge")) unsupported(name, "size.longest_edge " + size.dump());
     shortest_edge = positive_int(size["shortest_edge"], name, "size.shortest_edge");

@@ -1,6 +1,7 @@
 // image/preprocess_config.hpp — PreprocessOptions from the config files a checkpoint
 // ships: open_clip's open_clip_config.json (`preprocess_cfg`) and Hugging Face's
-// preprocessor_config.json (SiglipImageProcessor, CLIPImageProcessor).
+// preprocessor_config.json (SiglipImageProcessor, CLIPImageProcessor,
+// ChineseCLIPImageProcessor).
 //
 //   auto pre = preprocess_from_open_clip(read_json(dir / "open_clip_config.json"));
 //   auto pre = preprocess_from_hf(read_json(dir / "preprocessor_config.json"));
@@ -41,6 +42,11 @@ PreprocessOptions preprocess_from_open_clip(const nlohmann::json& config,
 //    c -> shortest with resize_size s, size c (s >= c); {"height": n, "width": n} with
 //    crop n (or no crop) -> squash. An int size means shortest_edge, an int crop_size a
 //    square.
+//  - ChineseCLIPImageProcessor / ChineseCLIPFeatureExtractor (OFA-Sys/chinese-clip-*:
+//    size {"height": n, "width": n}, do_center_crop false): CLIP's defaults and crop, but
+//    its resize squashes to size["height"] x size["width"], so a size without them
+//    (shortest_edge, an int, its own default {"shortest_edge": 224}) is corrupt_data, as
+//    transformers raises KeyError; a crop other than n after the squash is unsupported.
 //  - No image_processor_type: CLIP's rules when the file has crop_size or do_center_crop,
 //    SigLIP's otherwise.
 // resample 2 = bilinear, 3 = bicubic; do_rescale false -> rescale_factor 1, else

@@ -74,14 +74,10 @@ std::string own_names_family(const std::map<std::string, Tensor>& tensors) {
   return "clip";
 }
 
-// transformers' ChineseCLIPModel names its BERT text_model.embeddings.*: the CLIP name
-// map would misread it.
-void refuse_hf_chinese_clip(const std::map<std::string, Tensor>& tensors, const std::string& display_name) {
-  if (tensors.count("text_model.embeddings.word_embeddings.weight") ||
-      tensors.count("text_model.embeddings.token_type_embeddings.weight"))
-    throw Error(ErrorCode::unsupported,
-                display_name + ": a Hugging Face ChineseCLIPModel (text_model.embeddings.word_embeddings) is not "
-                               "supported yet; Chinese-CLIP's own .pt checkpoints (cn_clip) are");
+// cn_clip keeps vocab.txt beside its code, not its checkpoints; transformers' folders
+// carry it. One beside the weights is the tokenizer's.
+void find_wordpiece_vocab(const fs::path& folder, Checkpoint& ckpt) {
+  if (is_file(folder / "vocab.txt")) ckpt.vocab_path = folder / "vocab.txt";
 }
 
 std::optional<fs::path> find_sentencepiece(const fs::path& folder) {
@@ -93,7 +89,11 @@ std::optional<fs::path> find_sentencepiece(const fs::path& folder) {
 // HF names become canonical; non-parameter entries go. True when the names were HF's.
 // SigLIP names stay as they are (model/siglip maps them).
 bool canonicalize(std::map<std::string, Tensor>& tensors, const std::string& display_name) {
-  refuse_hf_chinese_clip(tensors, display_name);
+  if (looks_like_hf_chinese_clip(tensors)) {  // transformers' ChineseCLIPModel: onto cn_clip's names
+    tensors = map_hf_chinese_clip_to_cn_clip(std::move(tensors), display_name);
+    drop_non_parameters(tensors);
+    return true;
+  }
   if (own_names_family(tensors) != "clip") {  // names as stored; model/<family> checks them
     drop_non_parameters(tensors);
     return false;
@@ -119,13 +119,14 @@ void load_torch_file(const fs::path& path, Checkpoint& ckpt) {
     ckpt.format = "torch-state-dict";
   }
   ckpt.tensors = std::move(contents.tensors.tensors);
-  canonicalize(ckpt.tensors, path.string());
+  const bool hf = canonicalize(ckpt.tensors, path.string());
   if (is_siglip(ckpt.tensors)) ckpt.family = "siglip";
   if (own_names_family(ckpt.tensors) != "clip") ckpt.family = own_names_family(ckpt.tensors);
   if (is_chinese_clip(ckpt.tensors)) {
     ckpt.family = "chinese_clip";
-    // cn_clip keeps vocab.txt beside its code, not its checkpoints; one beside the file is used.
-    if (is_file(path.parent_path() / "vocab.txt")) ckpt.vocab_path = path.parent_path() / "vocab.txt";
+    find_wordpiece_vocab(path.parent_path(), ckpt);
+    // transformers' ChineseCLIPModel (pytorch_model.bin): its config.json states the heads.
+    if (hf && is_file(path.parent_path() / "config.json")) ckpt.config_file = path.parent_path() / "config.json";
   }
 }
 
@@ -155,6 +156,11 @@ void load_file(const fs::path& path, Checkpoint& ckpt) {
       for (const char* name : {"config.json", "open_clip_config.json"})
         if (is_file(path.parent_path() / name)) ckpt.config_file = path.parent_path() / name;
       ckpt.sentencepiece_path = find_sentencepiece(path.parent_path());
+      if (ckpt.family == "chinese_clip") {  // only transformers' ChineseCLIPModel has a config.json
+        ckpt.config_file.reset();
+        if (hf && is_file(config)) ckpt.config_file = config;
+        find_wordpiece_vocab(path.parent_path(), ckpt);
+      }
       if (ckpt.config_file && ckpt.config_file->filename() == "open_clip_config.json") {
         const ContainerConfig config = read_open_clip_config(*ckpt.config_file);
         ckpt.activation = config.activation;
@@ -233,6 +239,11 @@ void load_folder(const fs::path& folder, Checkpoint& ckpt) {
       }
       if (is_mclip(ckpt.tensors)) {
         ckpt.family = "mclip";
+        return;
+      }
+      if (is_chinese_clip(ckpt.tensors)) {  // ChineseCLIPModel: model/chinese_clip reads config.json
+        ckpt.family = "chinese_clip";
+        find_wordpiece_vocab(folder, ckpt);
         return;
       }
       const ContainerConfig config = read_hf_config(folder / "config.json");

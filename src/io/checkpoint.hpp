@@ -17,8 +17,11 @@
 // Chinese-CLIP's own .pt files (torch.save({"state_dict": …}), keys possibly prefixed
 // "module."): OpenAI's ViT under visual.* and a BERT under bert.* are kept under their
 // own names (family "chinese_clip", vocab_path = a vocab.txt beside the file);
-// model/chinese_clip maps and checks them. transformers' ChineseCLIPModel is refused
-// (unsupported) rather than misread as a CLIP.
+// model/chinese_clip checks them. transformers' ChineseCLIPModel (text_model.embeddings.
+// word_embeddings beside vision_model.*: OFA-Sys/chinese-clip-* folders, or their
+// model.safetensors / pytorch_model.bin alone) is mapped onto those names
+// (name_map.hpp: map_hf_chinese_clip_to_cn_clip), family "chinese_clip", config_file =
+// the config.json beside (model/chinese_clip reads it), vocab_path = the vocab.txt beside.
 #pragma once
 
 #include <cstdint>

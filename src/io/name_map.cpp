@@ -183,6 +183,31 @@ std::map<std::string, Tensor> map_hf_to_openai(std::map<std::string, Tensor> hf,
   return out;
 }
 
+bool looks_like_hf_chinese_clip(const std::map<std::string, Tensor>& tensors) {
+  return tensors.count("text_model.embeddings.word_embeddings.weight") ||
+         tensors.count("text_model.embeddings.token_type_embeddings.weight");
+}
+
+std::map<std::string, Tensor> map_hf_chinese_clip_to_cn_clip(std::map<std::string, Tensor> hf,
+                                                             const std::string& display_name) {
+  // The model layer would report these under their cn_clip names; name the stored ones.
+  for (const char* projection : {"text_projection.weight", "visual_projection.weight"}) {
+    if (!hf.count(projection))
+      throw Error(ErrorCode::not_found, display_name + ": missing tensor '" + projection +
+                                            "' (a ChineseCLIPModel's projection, a Linear without bias)");
+  }
+  std::map<std::string, Tensor> renamed;
+  for (auto& [name, tensor] : hf) {
+    std::string target = name;
+    // token_type_ids: BertEmbeddings' all-zero buffer, which older files may carry.
+    if (target == "text_model.embeddings.token_type_ids") continue;
+    replace_prefix(target, "text_model.", "bert.");
+    renamed[target] = std::move(tensor);
+  }
+  // What is left is CLIPModel's naming: bert.* has no rule there and passes unchanged.
+  return map_hf_to_openai(std::move(renamed), display_name);
+}
+
 bool is_non_parameter(std::string_view name) {
   return name == "input_resolution" || name == "context_length" || name == "vocab_size" ||
          name.ends_with(".attn_mask") || name == "attn_mask" || name.ends_with("position_ids");

@@ -10,6 +10,13 @@
 // pass through unchanged (ResNet towers, future additions).
 // Errors: clipkit::Error corrupt_data naming the file and layer when q/k/v are
 // incomplete or their shapes disagree, or a projection is not 2-D.
+//
+// Hugging Face ChineseCLIPModel (transformers' modeling_chinese_clip.py) onto cn_clip's
+// names, which model/chinese_clip reads: text_model.X -> bert.X (ChineseCLIPTextModel is
+// BERT under the same names), and the rest as CLIPModel's (vision_model.* -> visual.*,
+// text_projection.weight / visual_projection.weight transposed to text_projection /
+// visual.proj, logit_scale as is) — the inverse of transformers'
+// convert_chinese_clip_original_pytorch_to_hf.py.
 #pragma once
 
 #include <map>
@@ -31,6 +38,15 @@ std::optional<std::string> hf_to_openai_name(std::string_view hf_name);
 
 std::map<std::string, Tensor> map_hf_to_openai(std::map<std::string, Tensor> hf,
                                                const std::string& display_name);
+
+// True for a ChineseCLIPModel: a BERT under text_model.embeddings (word_embeddings or
+// token_type_embeddings; CLIPModel's text tower has token_embedding).
+bool looks_like_hf_chinese_clip(const std::map<std::string, Tensor>& tensors);
+
+// ChineseCLIPModel names -> cn_clip's. Errors: those of map_hf_to_openai, and not_found
+// naming the file when text_projection.weight or visual_projection.weight is absent.
+std::map<std::string, Tensor> map_hf_chinese_clip_to_cn_clip(std::map<std::string, Tensor> hf,
+                                                             const std::string& display_name);
 
 // Entries of OpenAI files that are not parameters: input_resolution, context_length,
 // vocab_size, *.attn_mask, HF's *.position_ids.

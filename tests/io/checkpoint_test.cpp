@@ -233,15 +233,34 @@ TEST(Checkpoint, ChineseClipStateDictsKeepTheirNames) {
   EXPECT_EQ(load_checkpoint(tmp.path() / "clip_cn_test.pt").vocab_path, tmp.path() / "vocab.txt");
 }
 
-TEST(Checkpoint, HuggingFaceChineseClipIsRefusedNotMisread) {
+// A ChineseCLIPModel (BERT under text_model.embeddings) is mapped onto cn_clip's names,
+// never read as a CLIPModel; without its projections it is refused naming them.
+TEST(Checkpoint, HuggingFaceChineseClipIsMappedNotMisread) {
   TempDir tmp;
   const std::string header =
       R"({"text_model.embeddings.word_embeddings.weight":{"dtype":"F32","shape":[1],"data_offsets":[0,4]},)"
       R"("vision_model.embeddings.class_embedding":{"dtype":"F32","shape":[1],"data_offsets":[4,8]}})";
   write_bytes(tmp.path() / "model.safetensors",
               clipkit::testing::make_safetensors(header, clipkit::testing::f32_bytes({1.5f, -1.0f})));
-  expect_error([&] { load_checkpoint(tmp.path() / "model.safetensors"); }, ErrorCode::unsupported,
-               {(tmp.path() / "model.safetensors").string(), "ChineseCLIPModel", "not supported"});
+  expect_error([&] { load_checkpoint(tmp.path() / "model.safetensors"); }, ErrorCode::not_found,
+               {(tmp.path() / "model.safetensors").string(), "text_projection.weight"});
+
+  const Checkpoint ckpt =
+      load_checkpoint(clipkit::testing::source_dir() / "tests" / "data" / "chinese_clip" / "models" / "a_hf");
+  EXPECT_EQ(ckpt.family, "chinese_clip");
+  EXPECT_EQ(ckpt.format, "hf-safetensors");
+  ASSERT_TRUE(ckpt.config_file.has_value());
+  EXPECT_EQ(ckpt.config_file->filename(), "config.json");
+  ASSERT_TRUE(ckpt.vocab_path.has_value());
+  EXPECT_EQ(ckpt.vocab_path->filename(), "vocab.txt");
+  for (const char* name : {"bert.embeddings.word_embeddings.weight", "bert.encoder.layer.2.output.LayerNorm.bias",
+                           "visual.conv1.weight", "visual.transformer.resblocks.1.attn.in_proj_weight",
+                           "visual.proj", "text_projection", "logit_scale"})
+    EXPECT_TRUE(ckpt.tensors.count(name)) << name;
+  for (const auto& [name, tensor] : ckpt.tensors)
+    EXPECT_FALSE(name.starts_with("text_model.") || name.starts_with("vision_model.")) << name;
+  EXPECT_EQ(ckpt.tensors.at("text_projection").shape, (std::vector<int64_t>{192, 40}));  // [width, embed]
+  EXPECT_EQ(ckpt.tensors.at("visual.proj").shape, (std::vector<int64_t>{128, 40}));
 }
 
 struct Case {

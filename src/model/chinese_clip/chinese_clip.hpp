@@ -9,7 +9,9 @@
 //   auto txt = chinese_clip::encode_tokens(w, ids, m);     // m × embed_dim, rows of 52 ids
 //
 // Layout read: cn_clip's own checkpoints, torch.save({"state_dict": …}) with or without
-// DataParallel's "module." prefixes (io strips them), fp16 or fp32:
+// DataParallel's "module." prefixes (io strips them), fp16 or fp32 — and transformers'
+// ChineseCLIPModel, which io maps onto these names (text_model.X → bert.X, CLIP's
+// vision_model.* → visual.*, the Linear projections transposed):
 //   visual.*                           OpenAI ViT names (heads = width / 64; 1280 → 16,
 //                                      cn_clip's ViT-H-14 has head width 80)
 //   bert.embeddings.{word,position,token_type}_embeddings.weight, .LayerNorm.*
@@ -20,6 +22,13 @@
 // text config: base 12, large 16, RBT3 12), LayerNorm eps 1e-12, exact GELU, position
 // ids 0, 1, …, pad id 0 masked (cn_clip masks text.ne([PAD]) with −10000), [CLS]
 // pooling; the embedding is x[0] · text_projection (no bias).
+// A ChineseCLIPModel's config.json (ckpt.config_file) states instead: heads
+// ({vision,text}_config.num_attention_heads, transformers' default 12), activations
+// (hidden_act: quick_gelu / gelu by default), text layer_norm_eps (the ViT's must be
+// 1e-5); the dimensions it states must be the weights' (corrupt_data otherwise). Its
+// preprocessor_config.json gives the preprocessing (image::preprocess_from_hf:
+// ChineseCLIPImageProcessor squashes as cn_clip does, after converting to RGB).
+// Texts are 52 tokens as in cn_clip, whichever the layout.
 #pragma once
 
 #include <cstdint>

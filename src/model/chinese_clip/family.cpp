@@ -1,5 +1,12 @@
 // Chinese-CLIP as a clipkit::Model: the network, and the tokenizer, preprocessing and
-// scores that go with cn_clip's checkpoints.
+// scores that go with cn_clip's checkpoints and transformers' ChineseCLIPModel folders.
+#include <cstdio>
+#include <filesystem>
+#include <optional>
+
+#include "clipkit/error.hpp"
+#include "image/preprocess_config.hpp"
+#include "io/config_file.hpp"
 #include "model/chinese_clip/chinese_clip.hpp"
 
 namespace clipkit::model::chinese_clip {
@@ -25,9 +32,43 @@ std::string architecture_name(const Config& c) {
   return vision + "@" + text;
 }
 
+// cn_clip's image_transform: Resize((R, R), BICUBIC) — the whole image squashed to the
+// square, no crop — then convert("RGB"), ToTensor, Normalize with CLIP's mean/std. A
+// ChineseCLIPModel folder's preprocessor_config.json (ChineseCLIPImageProcessor: the same
+// squash, but after convert_to_rgb, in transformers' float order) replaces it.
+PreprocessOptions preprocess_options(const std::optional<std::filesystem::path>& preprocessor_config, int resolution,
+                                     ModelInfo& info) {
+  const std::string square = std::to_string(resolution) + "x" + std::to_string(resolution);
+  PreprocessOptions pre;
+  if (!preprocessor_config) {
+    pre.size = resolution;
+    pre.resize_mode = ResizeMode::squash;
+    pre.interpolation = Interpolation::bicubic;
+    pre.order = PreprocessOrder::torchvision;
+    info.choices.push_back({"preprocess", "squash to " + square + ", bicubic, no crop, CLIP mean/std (cn_clip's "
+                                                                   "image_transform)"});
+    return pre;
+  }
+  pre = image::preprocess_from_hf(io::read_json_config(*preprocessor_config), preprocessor_config->string());
+  if (pre.size != resolution)
+    throw Error(ErrorCode::corrupt_data, preprocessor_config->string() + ": the image processor makes " +
+                                             std::to_string(pre.size) + " px images but the model takes " +
+                                             std::to_string(resolution) + " px");
+  char mean[64];
+  std::snprintf(mean, sizeof mean, "mean %.4g/%.4g/%.4g", pre.mean[0], pre.mean[1], pre.mean[2]);
+  info.choices.push_back({"preprocess", std::to_string(pre.size) + " px, " + to_string(pre.resize_mode) + ", " +
+                                            to_string(pre.interpolation) + ", " + to_string(pre.order) + " order, " +
+                                            mean + " (preprocessor_config.json)"});
+  return pre;
+}
+
 }  // namespace
 
 Loaded load(io::Checkpoint&& ckpt, const ModelOptions& options, ModelInfo& info) {
+  // transformers' ChineseCLIPModel folders carry their image processor's settings.
+  std::optional<std::filesystem::path> preprocessor_config;
+  if (ckpt.config_file && std::filesystem::is_regular_file(ckpt.config_file->parent_path() / "preprocessor_config.json"))
+    preprocessor_config = ckpt.config_file->parent_path() / "preprocessor_config.json";
   info.tokenizer.kind = "wordpiece";
   if (ckpt.vocab_path) {
     info.tokenizer.file = *ckpt.vocab_path;
@@ -47,15 +88,7 @@ Loaded load(io::Checkpoint&& ckpt, const ModelOptions& options, ModelInfo& info)
   info.parameters = w.parameters;
   info.weight_bytes = w.weight_bytes;
   info.architecture = architecture_name(c);
-  // cn_clip's image_transform: Resize((R, R), BICUBIC) — the whole image squashed to the
-  // square, no crop — then convert("RGB"), ToTensor, Normalize with CLIP's mean/std.
-  info.preprocess.size = c.vision.image_resolution;
-  info.preprocess.resize_mode = ResizeMode::squash;
-  info.preprocess.interpolation = Interpolation::bicubic;
-  info.preprocess.order = PreprocessOrder::torchvision;
-  info.choices.push_back({"preprocess", "squash to " + std::to_string(c.vision.image_resolution) + "x" +
-                                            std::to_string(c.vision.image_resolution) +
-                                            ", bicubic, no crop, CLIP mean/std (cn_clip's image_transform)"});
+  info.preprocess = preprocess_options(preprocessor_config, c.vision.image_resolution, info);
   info.choices.insert(info.choices.end(), c.choices.begin(), c.choices.end());
 
   Loaded loaded;
