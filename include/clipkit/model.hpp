@@ -64,11 +64,15 @@ struct TokenizerSpec {
   // vocab.txt: Tokenizer::from_wordpiece, rows of context_length() = 52)
   std::string kind = "clip-bpe";
   std::filesystem::path file;     // sentencepiece: the .model file; wordpiece: vocab.txt if found
-  // sentencepiece: "siglip" (T5 / mc4 vocab: EOS 1 appended, pad 1) or "siglip2"
-  // (Gemma vocab: no BOS, EOS 1, pad 0).
+  // sentencepiece: "siglip" (T5 / mc4 vocab: EOS 1 appended, pad 1), "siglip2"
+  // (Gemma vocab: no BOS, EOS 1, pad 0) or "xlm_roberta" (fairseq ids: <s> 0, pad 1,
+  // </s> 2). wordpiece: "" (cn_clip's) or "bert" (transformers' BertTokenizer).
   std::string conventions;
+  // wordpiece: BasicTokenizer's do_lower_case.
+  bool lower_case = true;
   // sentencepiece: the text clean-up, "canonicalize" (open_clip: "_" → " ", punctuation
-  // removed, lower-cased) or "canonicalize_hf" (transformers' SiglipTokenizer).
+  // removed, lower-cased), "canonicalize_hf" (transformers' SiglipTokenizer),
+  // "whitespace" (open_clip's HFTokenizer: ftfy, html, whitespace) or "none".
   std::string clean;
 };
 

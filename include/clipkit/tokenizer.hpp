@@ -105,6 +105,21 @@ struct SentencePieceConventions {
   static SentencePieceConventions xlm_roberta_hf();
 };
 
+// How a model family uses a BERT vocab.txt.
+struct WordPieceConventions {
+  // BasicTokenizer(do_lower_case): lower-case, NFD and strip accents (Mn). False keeps
+  // the text's case and accents (cased vocabularies: LaBSE).
+  bool lower_case = true;
+  // WordpieceTokenizer.max_input_chars_per_word: a longer word is one [UNK]. cn_clip
+  // 200; transformers' BertTokenizer 100.
+  size_t max_chars_per_word = 200;
+
+  // Chinese-CLIP (cn_clip's bert_tokenizer): the defaults above.
+  static WordPieceConventions chinese_clip() { return {}; }
+  // transformers' BertTokenizer with its tokenizer_config.json's do_lower_case.
+  static WordPieceConventions bert(bool lower_case) { return {lower_case, 100}; }
+};
+
 class Tokenizer {
  public:
   // Loads merges from:
@@ -131,7 +146,8 @@ class Tokenizer {
   // code points is one [UNK]). Throws Error naming the file: not_found (no such file),
   // invalid_argument (a folder, …), resource_exhausted (too large), corrupt_data (not
   // UTF-8, or no [CLS], [SEP] or [UNK] line).
-  static Tokenizer from_wordpiece(const std::filesystem::path& vocab_file);
+  static Tokenizer from_wordpiece(const std::filesystem::path& vocab_file,
+                                  const WordPieceConventions& c = WordPieceConventions::chinese_clip());
 
   // The ids of the cleaned text, without special tokens (CLIP: BPE ids without SOT/EOT;
   // SentencePiece: the pieces' ids + id_offset — with canonicalize_hf, "</s>"/"<unk>"

@@ -31,7 +31,9 @@ Tokenizer wordpiece_tokenizer(const fs::path& model_path, const ClipOptions& opt
     throw Error(ErrorCode::not_found, model_path.string() + ": no WordPiece vocab.txt beside the model; pass --vocab "
                                                             "vocab.txt (cn_clip/clip/vocab.txt from "
                                                             "github.com/OFA-Sys/Chinese-CLIP) or set CLIPKIT_VOCAB");
-  return Tokenizer::from_wordpiece(vocab);
+  const TokenizerSpec& spec = model.info().tokenizer;
+  return Tokenizer::from_wordpiece(vocab, spec.conventions == "bert" ? WordPieceConventions::bert(spec.lower_case)
+                                                                     : WordPieceConventions::chinese_clip());
 }
 
 fs::path find_vocab(const fs::path& model_path, const ClipOptions& options, const Model& model) {

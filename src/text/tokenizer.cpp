@@ -83,8 +83,11 @@ Tokenizer Tokenizer::from_sentencepiece(const std::filesystem::path& model_file,
   return Tokenizer(std::make_unique<Impl>(text::SentencePieceTokenizer::load(model_file, c)));
 }
 
-Tokenizer Tokenizer::from_wordpiece(const std::filesystem::path& vocab_file) {
-  return Tokenizer(std::make_unique<Impl>(text::WordPieceTokenizer::load(vocab_file)));
+Tokenizer Tokenizer::from_wordpiece(const std::filesystem::path& vocab_file, const WordPieceConventions& c) {
+  text::WordPieceOptions options;
+  options.lower_case = c.lower_case;
+  options.max_chars_per_word = c.max_chars_per_word;
+  return Tokenizer(std::make_unique<Impl>(text::WordPieceTokenizer::load(vocab_file, options)));
 }
 
 std::vector<int32_t> Tokenizer::encode(std::string_view text) const {

@@ -31,14 +31,19 @@ Config infer_config(const io::Checkpoint& ckpt) {
   c.model_base = base->get<std::string>();
   std::string lower = c.model_base;
   std::transform(lower.begin(), lower.end(), lower.begin(), [](unsigned char ch) { return static_cast<char>(std::tolower(ch)); });
-  if (lower.find("xlm-roberta") == std::string::npos)
-    throw Error(ErrorCode::unsupported, config_name + ": modelBase '" + c.model_base + "' is not supported (clipkit "
-                                        "runs M-CLIP's XLM-RoBERTa towers; LaBSE's cased WordPiece is not implemented)");
   c.text = bert::infer_config(ckpt.tensors, kText, file);
-  c.text.eps = 1e-5f;
-  c.text.positions = bert::Positions::roberta;
-  c.text.pad_id = 1;
   c.text.pooling = bert::Pooling::mean;
+  if (lower.find("xlm-roberta") != std::string::npos) {
+    c.kind = Kind::xlm_roberta;
+    c.text.eps = 1e-5f;
+    c.text.positions = bert::Positions::roberta;
+    c.text.pad_id = 1;
+  } else if (lower.find("labse") != std::string::npos) {
+    c.kind = Kind::labse;  // a BERT: BertModel's defaults (eps 1e-12, positions 0.., pad 0)
+  } else {
+    throw Error(ErrorCode::unsupported, config_name + ": modelBase '" + c.model_base + "' is not supported (clipkit "
+                                        "runs M-CLIP's XLM-RoBERTa and LaBSE towers)");
+  }
   const int stated_width = static_cast<int>(io::json_dim_or(config, "", "transformerDimensions", c.text.width, config_name));
   if (stated_width != c.text.width)
     throw Error(ErrorCode::corrupt_data, config_name + ": transformerDimensions " + std::to_string(stated_width) +
@@ -54,8 +59,11 @@ Config infer_config(const io::Checkpoint& ckpt) {
   if (c.context_length < 3)
     throw Error(ErrorCode::corrupt_data, file + ": transformer.embeddings.position_embeddings.weight has " +
                                              std::to_string(c.text.max_positions) + " positions, too few for a text");
-  c.choices.push_back({"text model", "M-CLIP over " + c.model_base + " (config.json modelBase): XLM-RoBERTa, "
-                                     "LayerNorm eps 1e-5, position ids from 2, pad 1 masked, " +
+  c.choices.push_back({"text model", "M-CLIP over " + c.model_base + " (config.json modelBase): " +
+                                         (c.kind == Kind::labse ? "BERT (LaBSE), LayerNorm eps 1e-12, position ids "
+                                                                  "from 0, pad 0 masked, "
+                                                                : "XLM-RoBERTa, LayerNorm eps 1e-5, position ids "
+                                                                  "from 2, pad 1 masked, ") +
                                          std::to_string(c.text.heads) + " heads (width / 64)"});
   c.choices.push_back({"text pooling", "mean over the real tokens, then LinearTransformation (with bias)"});
   c.choices.push_back({"text context", std::to_string(c.context_length) + " tokens (every position; M-CLIP does "
@@ -104,17 +112,52 @@ std::vector<float> encode_images(const Weights&, const float*, size_t) {
                                       "(--model IMAGE_MODEL --text-model M-CLIP_FOLDER)");
 }
 
+namespace {
+
+// LaBSE: transformers' BertTokenizer over the folder's vocab.txt, with its
+// tokenizer_config.json's do_lower_case (LaBSE's vocabulary is cased: false when the
+// file does not say).
+void labse_tokenizer(const std::filesystem::path& folder, ModelInfo& info) {
+  info.tokenizer.kind = "wordpiece";
+  info.tokenizer.conventions = "bert";
+  info.tokenizer.lower_case = false;
+  std::string from = "LaBSE's cased vocabulary (no tokenizer_config.json)";
+  const std::filesystem::path config = folder / "tokenizer_config.json";
+  std::error_code ec;
+  if (std::filesystem::is_regular_file(config, ec)) {
+    const json tc = io::read_json_config(config);
+    const auto it = tc.is_object() ? tc.find("do_lower_case") : tc.end();
+    if (tc.is_object() && it != tc.end()) {
+      if (!it->is_boolean())
+        throw Error(ErrorCode::corrupt_data, config.string() + ": do_lower_case is not a boolean");
+      info.tokenizer.lower_case = it->get<bool>();
+      from = "tokenizer_config.json";
+    }
+  }
+  if (std::filesystem::is_regular_file(folder / "vocab.txt", ec)) info.tokenizer.file = folder / "vocab.txt";
+  info.choices.push_back({"tokenizer", "WordPiece " + (folder / "vocab.txt").string() + " (transformers' "
+                                       "BertTokenizer: [CLS] … [SEP], pad 0, do_lower_case " +
+                                           (info.tokenizer.lower_case ? "true" : "false") + " from " + from + ")"});
+}
+
+}  // namespace
+
 Loaded load(io::Checkpoint&& ckpt, const ModelOptions& options, ModelInfo& info) {
-  info.tokenizer.kind = "sentencepiece";
-  info.tokenizer.conventions = "xlm_roberta";
-  info.tokenizer.clean = "none";
-  if (ckpt.sentencepiece_path) {
-    info.tokenizer.file = *ckpt.sentencepiece_path;
-    info.choices.push_back({"tokenizer", "SentencePiece " + ckpt.sentencepiece_path->filename().string() +
+  const std::filesystem::path folder = ckpt.config_file ? ckpt.config_file->parent_path() : ckpt.path.parent_path();
+  const std::optional<std::filesystem::path> sentencepiece = ckpt.sentencepiece_path;
+  Weights w = load_weights(std::move(ckpt));
+  if (w.config.kind == Kind::labse) {
+    labse_tokenizer(folder, info);
+  } else {
+    info.tokenizer.kind = "sentencepiece";
+    info.tokenizer.conventions = "xlm_roberta";
+    info.tokenizer.clean = "none";
+    if (sentencepiece) info.tokenizer.file = *sentencepiece;
+    info.choices.push_back({"tokenizer", "SentencePiece " + (sentencepiece ? sentencepiece->filename().string()
+                                                                             : std::string("(none beside the weights)")) +
                                              ", XLM-R's fairseq ids, no clean-up (transformers' "
                                              "XLMRobertaTokenizer as M-CLIP calls it)"});
   }
-  Weights w = load_weights(std::move(ckpt));
   Config& c = w.config;
   if (options.activation) c.text.activation = *options.activation;
   pack(w, static_cast<kernels::Precision>(options.precision));
