@@ -113,11 +113,15 @@ struct WordPieceConventions {
   // WordpieceTokenizer.max_input_chars_per_word: a longer word is one [UNK]. cn_clip
   // 200; transformers' BertTokenizer 100.
   size_t max_chars_per_word = 200;
+  // transformers' added tokens: "[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]" written in
+  // the text are those tokens, the stretches between tokenized on their own. Off:
+  // cn_clip's FullTokenizer, which splits them like any text ("[", "CLS", "]").
+  bool text_specials = false;
 
   // Chinese-CLIP (cn_clip's bert_tokenizer): the defaults above.
   static WordPieceConventions chinese_clip() { return {}; }
   // transformers' BertTokenizer with its tokenizer_config.json's do_lower_case.
-  static WordPieceConventions bert(bool lower_case) { return {lower_case, 100}; }
+  static WordPieceConventions bert(bool lower_case) { return {lower_case, 100, true}; }
 };
 
 class Tokenizer {

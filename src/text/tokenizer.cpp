@@ -87,6 +87,7 @@ Tokenizer Tokenizer::from_wordpiece(const std::filesystem::path& vocab_file, con
   text::WordPieceOptions options;
   options.lower_case = c.lower_case;
   options.max_chars_per_word = c.max_chars_per_word;
+  options.text_specials = c.text_specials;
   return Tokenizer(std::make_unique<Impl>(text::WordPieceTokenizer::load(vocab_file, options)));
 }
 

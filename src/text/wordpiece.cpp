@@ -211,7 +211,28 @@ std::vector<std::string> WordPieceTokenizer::pieces(std::string_view text) const
 
 std::vector<int32_t> WordPieceTokenizer::encode(std::string_view text) const {
   std::vector<int32_t> ids;
-  for (const std::u32string& word : basic_words(text)) wordpiece(word, ids, nullptr);
+  if (!options_.text_specials) {
+    for (const std::u32string& word : basic_words(text)) wordpiece(word, ids, nullptr);
+    return ids;
+  }
+  basic_words(text);  // the UTF-8 check, on the whole text
+  // transformers' added tokens: a special token's surface string anywhere in the text is
+  // that token; the stretches between are tokenized on their own.
+  static constexpr std::string_view kSpecials[] = {"[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"};
+  std::string_view rest = text;
+  while (!rest.empty()) {
+    size_t at = std::string_view::npos, length = 0;
+    int32_t id = -1;
+    for (std::string_view special : kSpecials) {
+      const auto it = ids_.find(std::string(special));
+      const size_t found = it == ids_.end() ? std::string_view::npos : rest.find(special);
+      if (found < at) at = found, length = special.size(), id = it->second;
+    }
+    for (const std::u32string& word : basic_words(rest.substr(0, at))) wordpiece(word, ids, nullptr);
+    if (at == std::string_view::npos) break;
+    ids.push_back(id);
+    rest.remove_prefix(at + length);
+  }
   return ids;
 }
 

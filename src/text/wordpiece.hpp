@@ -38,6 +38,9 @@ struct WordPieceOptions {
   // WordpieceTokenizer.max_input_chars_per_word: cn_clip 200 (transformers' BertTokenizer
   // uses 100). A longer word is one [UNK].
   size_t max_chars_per_word = 200;
+  // transformers' added tokens: "[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]" written in
+  // the text are those tokens (cn_clip's FullTokenizer splits them as punctuation).
+  bool text_specials = false;
 };
 
 class WordPieceTokenizer {

@@ -137,6 +137,45 @@ TEST(Mclip, PairedWithItsImageModelMatchesTheReference) {
   }
 }
 
+TEST(Mclip, LabseTowerPairedWithItsImageModelMatchesTheReference) {
+  // M-CLIP/LABSE-Vit-L-14's layout: a BertModel (eps 1e-12, positions from 0, pad 0) and
+  // a cased WordPiece vocab.txt (tokenizer_config.json: do_lower_case false).
+  const fs::path dir = models_dir() / "mclip_labse";
+  const nlohmann::json e = testing::read_json(dir / "expected.json");
+  ClipOptions options;
+  options.model.text_model = dir;
+  const Clip clip = Clip::load(tiny_clip() / "model.jit.pt", options);
+  const Model& model = clip.model();
+  EXPECT_EQ(model.info().text_family, "mclip");
+  EXPECT_EQ(model.info().tokenizer.kind, "wordpiece");
+  EXPECT_FALSE(model.info().tokenizer.lower_case);
+  EXPECT_EQ(model.context_length(), 512);
+  const std::vector<std::string> texts = e["texts"].get<std::vector<std::string>>();
+  std::vector<int32_t> rows;
+  for (size_t i = 0; i < texts.size(); ++i) {
+    std::vector<int32_t> want = e["tokens"][i].get<std::vector<int32_t>>();
+    want.resize(512, 0);
+    EXPECT_EQ(testing::first_difference(want, clip.tokenizer().tokenize(texts[i], 512)), "") << "text " << i;
+    rows.insert(rows.end(), want.begin(), want.end());
+  }
+  const auto text_features = model.encode_tokens(rows, texts.size());
+  expect_rows_match(text_features, e["text_features"], "M-CLIP LaBSE text features");
+  // "Paris in SPRING" and "paris in spring" are different texts to a cased tower.
+  const size_t dim = model.embed_dim();
+  EXPECT_LT(testing::cosine(std::span(text_features.data() + 11 * dim, dim),
+                            std::span(text_features.data() + 12 * dim, dim)), 0.9999);
+  std::vector<float> image_features;
+  for (const auto& image : e["images"]) {
+    const auto one = clip.embed_image_file(testing::images_dir() / image.get<std::string>());
+    image_features.insert(image_features.end(), one.begin(), one.end());
+  }
+  for (size_t i = 0; i < e["images"].size(); ++i) {
+    const auto probs = label_scores(std::span(image_features.data() + i * dim, dim), text_features, model);
+    for (size_t j = 0; j < texts.size(); ++j)
+      EXPECT_NEAR(probs[j], e["probs"][i][j].get<double>(), testing::kProbTolerance) << "image " << i << " text " << j;
+  }
+}
+
 TEST(Mclip, AloneItIsRefusedAsATextTowerOnly) {
   testing::expect_error([] { Model::load(models_dir() / "mclip"); }, ErrorCode::unsupported,
                         {"mclip", "text tower only", "--text-model"});

@@ -26,12 +26,13 @@ What is upstream and what is mirrored:
     spaces around CJK ideographs and the punctuation split are the same in both. A quirk
     of both: whitespace_tokenize is Python's str.split(), which also splits at U+2028
     (Zl) and U+2029 (Zp), which _clean_text keeps (U+0085 is Cc, so it is dropped).
-  * MIRRORED (one line, in labse_ids): the row is [CLS] + ids + [SEP] — what
+  * MIRRORED (labse_ids): the special-token split and the 100-character word limit
+    below; the row is [CLS] + ids + [SEP] — what
     BertTokenizer's build_inputs_with_special_tokens adds and what M-CLIP's
     tokenizer(txt, padding=True) returns for one text (no max_length, no truncation).
 
-Known differences from transformers' BertTokenizer (LaBSE's real tokenizer), NOT in
-these goldens (they follow FullTokenizer, as clipkit's WordPiece code does):
+Where transformers' BertTokenizer (LaBSE's real tokenizer) differs from FullTokenizer,
+the goldens follow transformers (labse_ids mirrors it on FullTokenizer's parts):
   * max_input_chars_per_word: FullTokenizer's WordpieceTokenizer makes a word of more
     than 200 characters one [UNK] (Google BERT's value); transformers' WordpieceTokenizer
     (slow) and the tokenizers library's WordPiece (fast) use 100. Words of 101..200
@@ -69,6 +70,7 @@ whitespace only). The vocabulary is built from the same texts.
 import collections
 import json
 import os
+import re
 import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -151,9 +153,23 @@ def texts_of(shared):
     return fixture, extras
 
 
-def labse_ids(full, text):
-    """BertTokenizer(do_lower_case=False)(text)["input_ids"], via FullTokenizer."""
-    return full.convert_tokens_to_ids([CLS] + full.tokenize(text) + [SEP])
+SPECIALS = ["[PAD]", "[UNK]", CLS, SEP, "[MASK]"]
+
+
+def labse_ids(full, hf_wordpiece, text):
+    """BertTokenizer(do_lower_case=False)(text)["input_ids"], MIRRORED on FullTokenizer's
+    parts: transformers first splits the text on its special tokens (the added-tokens
+    trie: "[CLS]" written in the text is id 101), then runs BasicTokenizer on each stretch
+    and WordpieceTokenizer with max_input_chars_per_word=100 (transformers' value;
+    FullTokenizer's is 200)."""
+    ids = []
+    for part in re.split("(" + "|".join(re.escape(s) for s in SPECIALS) + ")", text):
+        if part in SPECIALS:
+            ids.append(full.vocab[part])
+        elif part:
+            pieces = [p for w in full.basic_tokenizer.tokenize(part) for p in hf_wordpiece.tokenize(w)]
+            ids.extend(full.convert_tokens_to_ids(pieces))
+    return [full.vocab[CLS]] + ids + [full.vocab[SEP]]
 
 
 def build_vocab(bert_tokenizer, texts):
@@ -212,13 +228,13 @@ def main():
 
     full = bert_tokenizer.FullTokenizer(vocab_file=vocab_path, do_lower_case=False)
     assert [full.vocab[t] for t in ("[PAD]", "[UNK]", CLS, SEP, "[MASK]")] == [0, 100, 101, 102, 103]
-    rows = [{"text": t, "ids": labse_ids(full, t)} for t in texts]
+    hf_wordpiece = bert_tokenizer.WordpieceTokenizer(vocab=full.vocab, max_input_chars_per_word=100)
+    rows = [{"text": t, "ids": labse_ids(full, hf_wordpiece, t)} for t in texts]
     with open(os.path.join(out, "wordpiece_cased_goldens.jsonl"), "w", encoding="utf-8", newline="\n") as f:
         for r in rows:
             f.write(json.dumps(r, ensure_ascii=False) + "\n")
 
-    # Where transformers' BertTokenizer would differ (see the docstring).
-    hf_wordpiece = bert_tokenizer.WordpieceTokenizer(vocab=full.vocab, max_input_chars_per_word=100)
+    # Where FullTokenizer alone (cn_clip's behaviour) would differ (see the docstring).
     n_unk = sum(1 for r in rows if full.vocab["[UNK]"] in r["ids"])
     print("vocab.txt: %d lines; wordpiece_cased_goldens.jsonl: %d lines (%d fixture + %d extras), %d with [UNK]"
           % (len(vocab), len(rows), len(fixture), len(extras), n_unk))
@@ -226,11 +242,8 @@ def main():
         if len(r["ids"]) > 512:
             print("  line %d: %d ids (> 512; clipkit cuts): %r" % (i, len(r["ids"]), r["text"][:40]))
     for i, r in enumerate(rows, 1):
-        pieces = [p for w in full.basic_tokenizer.tokenize(r["text"]) for p in hf_wordpiece.tokenize(w)]
-        if full.convert_tokens_to_ids([CLS] + pieces + [SEP]) != r["ids"]:
-            print("  line %d: transformers' 100-character word limit would give other ids: %r" % (i, r["text"][:40]))
-        if any(s in r["text"] for s in ("[PAD]", "[UNK]", CLS, SEP, "[MASK]")):
-            print("  line %d: a special token written in the text (transformers keeps it whole): %r"
+        if full.convert_tokens_to_ids([CLS] + full.tokenize(r["text"]) + [SEP]) != r["ids"]:
+            print("  line %d: FullTokenizer alone (200-character words, no special split) gives other ids: %r"
                   % (i, r["text"][:40]))
 
 
