@@ -1,6 +1,6 @@
-// What bench/ort_clip.mjs and bench/ort_siglip.mjs share: their common command-line options,
-// the ONNX Runtime session options, the --check inputs, the timing loop and the
-// deterministic pixels. Each script keeps its own model files, inputs and output format.
+// What bench/ort_clip.mjs, bench/ort_siglip.mjs and bench/ort_xlmr.mjs share: their common
+// command-line options, the ONNX Runtime session options, the --check inputs, the timing loop
+// and the deterministic pixels. Each script keeps its own model files, inputs and output format.
 //
 //   import { parseOptions, createSession, run, timeIt } from './ort_common.mjs';
 //   const { opt, threads, batch, iterations, warmup } = parseOptions('build/bench');
