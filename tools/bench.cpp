@@ -66,6 +66,31 @@ nlohmann::json timing_json(const Timing& t) {
 
 }  // namespace
 
+// A token row of `length` tokens laid out as the model's tokenizer lays a text out, so
+// the timing covers what a real query costs (towers that cut padding run `length`
+// positions; SigLIP runs every position whatever the length).
+std::vector<int32_t> bench_row(const Model& model, int length, size_t ctx) {
+  const TokenizerSpec& t = model.info().tokenizer;
+  auto layout = [&](int32_t first, int32_t last, int32_t pad) {
+    std::vector<int32_t> row(ctx, pad);
+    row[0] = first;
+    for (int i = 1; i < length - 1; ++i) row[static_cast<size_t>(i)] = 320 + i;
+    row[static_cast<size_t>(length - 1)] = last;
+    return row;
+  };
+  if (model.info().family == "siglip") {
+    // SigLIP v1: ids, EOS (1), padded with 1.
+    std::vector<int32_t> row(ctx, 1);
+    for (int i = 0; i < length - 1; ++i) row[static_cast<size_t>(i)] = 320 + i;
+    return row;
+  }
+  if (t.kind == "sentencepiece" && t.conventions == "xlm_roberta") return layout(0, 2, 1);  // <s> … </s>, pad 1
+  if (t.kind == "wordpiece") return layout(101, 102, 0);  // [CLS] … [SEP] (BERT's ids), pad 0
+  // CLIP: SOT, ids, EOT (the two largest ids), zero padding.
+  const int32_t eot = model.config().vocab_size - 1;
+  return layout(eot - 1, eot, 0);
+}
+
 void add_bench(CLI::App& app, std::ostream& out) {
   struct Args {
     ModelArgs model;
@@ -117,6 +142,8 @@ void add_bench(CLI::App& app, std::ostream& out) {
     }
     std::vector<int> text_lengths = args->text_lengths;
     if (siglip && text_tokens->count() == 0) text_lengths = {static_cast<int>(ctx)};
+    if (text_tokens->count() == 0)  // the defaults (7 and 77 tokens), within the model's context
+      for (int& length : text_lengths) length = std::min(length, static_cast<int>(ctx));
     for (int length : text_lengths)
       if (static_cast<size_t>(length) > ctx)
         throw Error(ErrorCode::invalid_argument, "--text-tokens " + std::to_string(length) +
@@ -137,19 +164,7 @@ void add_bench(CLI::App& app, std::ostream& out) {
     j["image_ms"] = image.median_ms;
     j["image"] = timing_json(image);
     for (int length : text_lengths) {
-      std::vector<int32_t> row(ctx, 0);
-      if (siglip) {
-        // As the v1 tokenizer lays a text out: ids, EOS (1), padded with 1. The tower
-        // costs the same for every length: it runs all ctx positions.
-        std::fill(row.begin(), row.end(), 1);
-        for (int i = 0; i < length - 1; ++i) row[static_cast<size_t>(i)] = 320 + i;
-      } else {
-        // SOT, (length-2) ordinary ids, EOT, padding: "a photo of a dog" is 7 tokens.
-        const int32_t eot = model->config().vocab_size - 1;
-        row[0] = eot - 1;
-        for (int i = 1; i < length - 1; ++i) row[static_cast<size_t>(i)] = 320 + i;
-        row[static_cast<size_t>(length - 1)] = eot;
-      }
+      const std::vector<int32_t> row = bench_row(*model, length, ctx);
       std::vector<int32_t> tokens;
       for (size_t b = 0; b < batch; ++b) tokens.insert(tokens.end(), row.begin(), row.end());
       const Timing text = time_it([&] { (void)model->encode_tokens(tokens, batch); }, args->warmup, args->iterations, batch);
