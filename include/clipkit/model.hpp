@@ -1,7 +1,8 @@
 // clipkit/model.hpp — an image–text model: OpenAI-architecture CLIP ViTs (as
 // OpenAI's clip/model.py), SigLIP / SigLIP 2 (as open_clip + timm and
-// transformers' modeling_siglip) and Chinese-CLIP (OpenAI's ViT + a BERT text tower, as
-// cn_clip), loaded from the checkpoints people have.
+// transformers' modeling_siglip), Chinese-CLIP (OpenAI's ViT + a BERT text tower, as
+// cn_clip), open_clip's XLM-RoBERTa CLIPs, and M-CLIP's multilingual text towers paired
+// with an image model (ModelOptions::text_model), loaded from the checkpoints people have.
 //
 //   auto model = clipkit::Model::load("ViT-B-32.pt");          // or an HF/open_clip folder
 //   std::vector<float> img = model->encode_images(pixels, 1);  // 1 × embed_dim
@@ -175,7 +176,9 @@ class Model {
   // cheap for short prompts. SigLIP: the whole row (pads are attended to).
   // Chinese-CLIP: [CLS] … [SEP], 0 padding (52 ids); pads are masked as cn_clip masks
   // them, so only each row's non-pad tokens are computed (exact); a row must start
-  // with a non-pad id unless it is all pads.
+  // with a non-pad id unless it is all pads. XLM-R (open_clip, 77 ids; M-CLIP, 512):
+  // <s> … </s>, padding 1, likewise masked and cut; a row of pads only is refused (the
+  // mean over no tokens). With a text_model, the rows are the text model's.
   // Returns count × embed_dim.
   std::vector<float> encode_tokens(std::span<const int32_t> tokens, size_t count) const;
 
