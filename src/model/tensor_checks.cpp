@@ -1,5 +1,6 @@
 #include "model/tensor_checks.hpp"
 
+#include <cmath>
 #include <set>
 
 #include "clipkit/error.hpp"
@@ -49,6 +50,12 @@ int64_t check_tensor_set(const Tensors& tensors, const ShapeList& expected,
       throw Error(ErrorCode::corrupt_data, file + ": unexpected tensor '" + name + "' " + shape_string(tensor.shape) +
                                                " (not part of " + what + ")");
   return parameters;
+}
+
+float logit_scale_of(const Tensors& tensors, const std::string& file) {
+  const float stored = tensors.at("logit_scale").data.at(0);
+  if (!std::isfinite(stored)) throw Error(ErrorCode::corrupt_data, file + ": logit_scale is not finite");
+  return std::exp(stored);
 }
 
 Buffer take(Tensors& tensors, const std::string& name) { return std::move(tensors.at(name).data); }

@@ -38,6 +38,10 @@ int64_t check_tensor_set(const Tensors& tensors, const ShapeList& expected,
                          const std::function<bool(const std::string&)>& ignorable, const std::string& file,
                          const std::string& what);
 
+// exp() of the stored "logit_scale" (checked present); Error(corrupt_data) naming
+// `file` when it is not finite.
+float logit_scale_of(const Tensors& tensors, const std::string& file);
+
 // Moves the data of a checked tensor out.
 Buffer take(Tensors& tensors, const std::string& name);
 

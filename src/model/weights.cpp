@@ -193,10 +193,7 @@ ClipWeights weights_from_checkpoint(io::Checkpoint&& ckpt) {
   t.ln_final_bias = take(ckpt, "ln_final.bias");
   t.text_projection = take(ckpt, "text_projection");
 
-  const float stored = ckpt.tensors.at("logit_scale").data.at(0);
-  if (!std::isfinite(stored))
-    throw Error(ErrorCode::corrupt_data, file + ": logit_scale is not finite");
-  w.logit_scale = std::exp(stored);
+  w.logit_scale = logit_scale_of(ckpt.tensors, file);
   return w;
 }
 

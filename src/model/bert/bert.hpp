@@ -89,6 +89,10 @@ bool ignorable(const std::string& name, const std::string& prefix);
 // pad_id + 1 ids it skips).
 int max_tokens(const Config& config);
 
+// The text fields of a ModelConfig (what clipkit::Model reports) for this tower and a
+// row width of `context_length`.
+void describe(const Config& config, int context_length, ModelConfig& out);
+
 // Moves the checked tensors out of `tensors`.
 Weights take(Tensors& tensors, const Config& config, const std::string& prefix);
 

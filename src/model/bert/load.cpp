@@ -74,6 +74,15 @@ int max_tokens(const Config& c) {
   return c.positions == Positions::roberta ? c.max_positions - c.pad_id - 1 : c.max_positions;
 }
 
+void describe(const Config& c, int context_length, ModelConfig& out) {
+  out.context_length = context_length;
+  out.vocab_size = c.vocab_size;
+  out.text_width = c.width;
+  out.text_heads = c.heads;
+  out.text_layers = c.layers;
+  out.activation = c.activation;
+}
+
 Weights take(Tensors& tensors, const Config& c, const std::string& prefix) {
   Weights w;
   w.config = c;

@@ -170,11 +170,9 @@ Config infer_config(const io::Checkpoint& ckpt) {
                                              std::to_string(c.text.max_positions) + " positions, fewer than "
                                              "cn_clip's " + std::to_string(kContextLength) + " tokens per text");
   c.vision.embed_dim = c.embed_dim;
-  c.vision.context_length = c.context_length;
-  c.vision.vocab_size = c.text.vocab_size;
-  c.vision.text_width = c.text.width;
-  c.vision.text_heads = c.text.heads;
-  c.vision.text_layers = c.text.layers;
+  const Activation vision_activation = c.vision.activation;
+  bert::describe(c.text, c.context_length, c.vision);
+  c.vision.activation = vision_activation;  // describe() set the text's; the ViT keeps its own
   return c;
 }
 
@@ -197,9 +195,7 @@ Weights load_weights(io::Checkpoint&& ckpt) {
   w.vision = take_vision(ckpt, c.vision);
   w.text = bert::take(ckpt.tensors, c.text, kBert);
   w.text_projection = take(ckpt.tensors, "text_projection");
-  const float stored = ckpt.tensors.at("logit_scale").data.at(0);
-  if (!std::isfinite(stored)) throw Error(ErrorCode::corrupt_data, file + ": logit_scale is not finite");
-  w.logit_scale = std::exp(stored);
+  w.logit_scale = logit_scale_of(ckpt.tensors, file);
   return w;
 }
 

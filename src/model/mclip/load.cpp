@@ -170,12 +170,7 @@ Loaded load(io::Checkpoint&& ckpt, const ModelOptions& options, ModelInfo& info)
   Loaded loaded;
   loaded.text_only = true;
   loaded.config.embed_dim = c.embed_dim;
-  loaded.config.context_length = c.context_length;
-  loaded.config.vocab_size = c.text.vocab_size;
-  loaded.config.text_width = c.text.width;
-  loaded.config.text_heads = c.text.heads;
-  loaded.config.text_layers = c.text.layers;
-  loaded.config.activation = c.text.activation;
+  bert::describe(c.text, c.context_length, loaded.config);
   loaded.network = std::make_unique<NetworkOf<Weights>>(std::move(w), encode_images, encode_tokens);
   return loaded;
 }

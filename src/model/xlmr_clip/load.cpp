@@ -95,11 +95,9 @@ Config infer_config(const io::Checkpoint& ckpt) {
                                              std::to_string(c.text.max_positions) + " positions, fewer than " +
                                              std::to_string(c.context_length) + " tokens per text + 2");
   c.vision.embed_dim = c.embed_dim;
-  c.vision.context_length = c.context_length;
-  c.vision.vocab_size = c.text.vocab_size;
-  c.vision.text_width = c.text.width;
-  c.vision.text_heads = c.text.heads;
-  c.vision.text_layers = c.text.layers;
+  const Activation vision_activation = c.vision.activation;
+  bert::describe(c.text, c.context_length, c.vision);
+  c.vision.activation = vision_activation;  // describe() set the text's; the ViT keeps its own
   return c;
 }
 
@@ -138,9 +136,7 @@ Weights load_weights(io::Checkpoint&& ckpt) {
   } else if (c.projection == Projection::linear) {
     w.proj_0 = take(ckpt.tensors, "text.proj.weight");
   }
-  const float stored = ckpt.tensors.at("logit_scale").data.at(0);
-  if (!std::isfinite(stored)) throw Error(ErrorCode::corrupt_data, file + ": logit_scale is not finite");
-  w.logit_scale = std::exp(stored);
+  w.logit_scale = logit_scale_of(ckpt.tensors, file);
   return w;
 }
 
