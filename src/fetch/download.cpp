@@ -1,5 +1,6 @@
 // One file over HTTP(S) with libcurl: into `dest.part`, resumed with a Range request,
 // retried with backoff on transient failures, checked (size, SHA-256) before the rename.
+#include <cctype>
 #include <cerrno>
 #include <chrono>
 #include <cstdio>
@@ -55,6 +56,8 @@ struct Transfer {
   uint64_t start = 0;      // bytes already in the .part when this request began
   uint64_t received = 0;   // body bytes this request
   bool status_checked = false;
+  bool range_refused = false;  // a 206 that is not the range asked for: start again without one
+  std::optional<uint64_t> content_range_start;  // of the last header block (redirects have several)
   int write_errno = 0;
   const DownloadOptions* options = nullptr;
 };
@@ -74,6 +77,11 @@ size_t on_body(char* data, size_t size, size_t count, void* user) {
         return 0;
       }
       t->start = 0;
+    } else if (t->start > 0 && t->content_range_start != t->start) {
+      // 206 without "Content-Range: bytes <start>-" (some servers send the whole file so):
+      // where these bytes belong is unknown, so they are not appended.
+      t->range_refused = true;
+      return 0;
     }
   }
   if (std::fwrite(data, 1, length, t->file) != length) {
@@ -81,6 +89,29 @@ size_t on_body(char* data, size_t size, size_t count, void* user) {
     return 0;
   }
   t->received += length;
+  return length;
+}
+
+size_t on_header(char* data, size_t size, size_t count, void* user) {
+  auto* t = static_cast<Transfer*>(user);
+  const size_t length = size * count;
+  std::string line(data, length);
+  if (line.starts_with("HTTP/")) t->content_range_start.reset();  // a new response (after a redirect)
+  std::string lower = line;
+  for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  const std::string key = "content-range:";
+  if (lower.starts_with(key)) {
+    const size_t bytes = lower.find("bytes", key.size());
+    if (bytes != std::string::npos) {
+      size_t pos = lower.find_first_of("0123456789", bytes);
+      if (pos != std::string::npos) {
+        uint64_t start = 0;
+        while (pos < lower.size() && std::isdigit(static_cast<unsigned char>(lower[pos])))
+          start = start * 10 + static_cast<uint64_t>(lower[pos++] - '0');
+        t->content_range_start = start;
+      }
+    }
+  }
   return length;
 }
 
@@ -218,6 +249,8 @@ DownloadStats download(const std::string& url, const fs::path& dest, const std::
     curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, message);
     curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, on_body);
     curl_easy_setopt(curl, CURLOPT_WRITEDATA, &t);
+    curl_easy_setopt(curl, CURLOPT_HEADERFUNCTION, on_header);
+    curl_easy_setopt(curl, CURLOPT_HEADERDATA, &t);
     curl_easy_setopt(curl, CURLOPT_NOPROGRESS, 0L);
     curl_easy_setopt(curl, CURLOPT_XFERINFOFUNCTION, on_progress);
     curl_easy_setopt(curl, CURLOPT_XFERINFODATA, &t);
@@ -235,6 +268,10 @@ DownloadStats download(const std::string& url, const fs::path& dest, const std::
     stats.bytes_received += t.received;
     write_errno = t.write_errno;
     if (write_errno) break;
+    if (t.range_refused && attempt < options.max_attempts) {
+      fs::remove(part, ec);  // the next request asks for the whole file
+      continue;
+    }
     if (code == CURLE_OK) break;
     if (code == CURLE_HTTP_RETURNED_ERROR && status == 416 && have > 0) {
       // Range not satisfiable: the .part is as long as the file, or longer. Check it below.

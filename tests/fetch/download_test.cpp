@@ -107,6 +107,21 @@ TEST_F(Download, KilledDownloadResumesFromThePart) {
   EXPECT_FALSE(fs::exists(part));
 }
 
+// A .part from an earlier attempt, and a server that answers the Range with the whole
+// file (httplib's chunked answer: 206 without Content-Range): those bytes are not appended
+// to the .part; the file is asked for again without a Range.
+TEST_F(Download, ServerWithoutRangesStartsThePartAgain) {
+  server_.ignore_ranges("/m/model.pt");
+  testing::write_bytes(dest_.string() + ".part", std::vector<uint8_t>(1000, 0xAB));
+  const DownloadStats stats = download(server_.url("/m/model.pt"), dest_, sha_, bytes_.size(), quick());
+  EXPECT_EQ(stats.resumed_from, 1000u);
+  const auto requests = server_.requests("/m/model.pt");
+  ASSERT_EQ(requests.size(), 2u);
+  EXPECT_EQ(requests[0].range, "bytes=1000-");
+  EXPECT_EQ(requests[1].range, "");
+  EXPECT_EQ(read(dest_), bytes_);
+}
+
 TEST_F(Download, CorruptedByteIsRefusedAndNothingKept) {
   std::string bad = bytes_;
   bad[bad.size() / 3] ^= 0x01;

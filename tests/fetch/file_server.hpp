@@ -58,6 +58,12 @@ class FileServer {
     std::lock_guard<std::mutex> lock(mutex_);
     files_[path].delay_ms = milliseconds;
   }
+  // Answer every request for `path` with the whole file (200, chunked), Range or not, as
+  // servers without range support do.
+  void ignore_ranges(const std::string& path) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    files_[path].ignore_ranges = true;
+  }
   std::vector<Request> requests(const std::string& path = "") const {
     std::lock_guard<std::mutex> lock(mutex_);
     std::vector<Request> out;
@@ -73,12 +79,14 @@ class FileServer {
     uint64_t cut_after = 0;
     int cuts_left = 0;
     int delay_ms = 0;
+    bool ignore_ranges = false;
   };
 
   void handle(const httplib::Request& req, httplib::Response& res) {
     std::shared_ptr<const std::string> data;
     uint64_t cut = 0;
     int delay_ms = 0;
+    bool ignore_ranges = false;
     auto sent = std::make_shared<uint64_t>(0);
     {
       std::lock_guard<std::mutex> lock(mutex_);
@@ -94,12 +102,24 @@ class FileServer {
       }
       data = it->second.bytes;
       delay_ms = it->second.delay_ms;
+      ignore_ranges = it->second.ignore_ranges;
       if (it->second.cuts_left > 0) {
         --it->second.cuts_left;
         cut = it->second.cut_after;
       }
     }
     if (delay_ms) std::this_thread::sleep_for(std::chrono::milliseconds(delay_ms));
+    if (ignore_ranges) {
+      // No length: httplib cannot apply the Range, so the whole file goes out with 200.
+      res.set_chunked_content_provider("application/octet-stream", [data, sent](size_t offset, httplib::DataSink& sink) {
+        const size_t n = std::min<size_t>(data->size() - offset, 64 * 1024);
+        if (n > 0 && !sink.write(data->data() + offset, n)) return false;
+        *sent += n;
+        if (offset + n >= data->size()) sink.done();
+        return true;
+      });
+      return;
+    }
     res.set_content_provider(data->size(), "application/octet-stream",
                              [data, cut, sent](size_t offset, size_t length, httplib::DataSink& sink) {
                                size_t n = std::min<size_t>(length, 64 * 1024);
