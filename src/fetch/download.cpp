@@ -162,6 +162,10 @@ Error failure(const std::string& url, const fs::path& part, CURLcode code, long 
     return Error(ErrorCode::resource_exhausted, "disk full writing " + part.string() +
                                                     ": free some space and pull again (the download resumes from the "
                                                     "bytes kept)");
+  if (write_errno == EFBIG)
+    return Error(ErrorCode::resource_exhausted, "over the file size limit (ulimit -f) writing " + part.string() +
+                                                    ": raise it and pull again (the download resumes from the bytes "
+                                                    "kept)");
   if (write_errno)
     return Error(ErrorCode::not_found, "cannot write " + part.string() + ": " + std::strerror(write_errno));
   if (code == CURLE_HTTP_RETURNED_ERROR) {

@@ -122,6 +122,31 @@ TEST_F(PullCli, UnauthorizedSaysHfToken) {
   EXPECT_FALSE(fs::exists(tmp_.path() / "cache" / "hf" / "someone" / "gated" / "config.json"));
 }
 
+// Writes that fail (here: over `ulimit -f`, the same path as a full disk) stop the pull
+// with resource_exhausted and keep the bytes written; the next pull resumes from them.
+TEST_F(PullCli, WriteFailureKeepsThePartForTheNextPull) {
+  const std::string bin = (testing::binary_dir() / "clipkit").string();
+  const std::string err = (tmp_.path() / "err").string();
+  // ulimit -f counts 1024-byte blocks in bash, 512 in POSIX sh: ask for 2048 KiB in bash.
+  const std::string cmd = "bash -c \"trap '' XFSZ; ulimit -f 2048; exec '" + bin + "' pull -q Tiny-B/32\" 2> " + err;
+  EXPECT_NE(std::system(cmd.c_str()), 0);
+  const std::string message = testing::read_text(err);
+  EXPECT_NE(message.find("file size limit"), std::string::npos) << message;
+  const fs::path part = tmp_.path() / "cache" / "Tiny-B-32" / "Tiny-B-32.pt.part";
+  ASSERT_TRUE(fs::exists(part)) << message;
+  const uint64_t kept = fs::file_size(part);
+  EXPECT_EQ(kept, 2048u * 1024);
+  EXPECT_FALSE(fs::exists(tmp_.path() / "cache" / "Tiny-B-32" / "Tiny-B-32.pt"));
+
+  auto r = testing::run_clipkit({"pull", "-q", "Tiny-B/32"}, "", 120);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto requests = server_.requests("/clip/models/t1/Tiny-B-32.pt");
+  ASSERT_GE(requests.size(), 2u);
+  EXPECT_EQ(requests.back().range, "bytes=" + std::to_string(kept) + "-");
+  EXPECT_EQ(*requests.back().bytes_sent, fs::file_size(model_) - kept);
+  EXPECT_EQ(sha256_file(tmp_.path() / "cache" / "Tiny-B-32" / "Tiny-B-32.pt"), sha256_file(model_));
+}
+
 TEST_F(PullCli, TwoConcurrentPullProcessesGiveOneGoodFile) {
   server_.delay("/clip/models/t1/Tiny-B-32.pt", 500);
   const std::string bin = (testing::binary_dir() / "clipkit").string();
