@@ -122,9 +122,10 @@ void add_bench(CLI::App& app, std::ostream& out) {
                   "as JSON instead of timing");
   sub->add_flag("--json", args->json, "print JSON");
   sub->callback([args, text_tokens, &out] {
-    ModelOptions options = clip_options(args->model).model;
-    auto model = args->model.model.empty() ? Model::random(ModelConfig::vit_b_32(), 1, options)
-                                           : Model::load(args->model.model, options);
+    const ModelArgs resolved = resolve_model_names(args->model);
+    ModelOptions options = clip_options(resolved).model;
+    auto model = resolved.model.empty() ? Model::random(ModelConfig::vit_b_32(), 1, options)
+                                        : Model::load(resolved.model, options);
     const size_t batch = static_cast<size_t>(args->batch);
     const size_t per_image = 3 * static_cast<size_t>(model->image_size()) * model->image_size();
     const size_t ctx = static_cast<size_t>(model->context_length());

@@ -8,7 +8,8 @@ namespace clipkit::tools {
 
 void add_model_options(CLI::App& app, ModelArgs& args, bool images) {
   app.add_option("-m,--model", args.model,
-                 "CLIP checkpoint: OpenAI .pt, .safetensors, or a Hugging Face / open_clip folder "
+                 "CLIP checkpoint: OpenAI .pt, .safetensors, or a Hugging Face / open_clip folder, or a registry "
+                 "name (ViT-B/32, hf:openai/clip-vit-base-patch32, …: `clipkit pull --list`), pulled when missing "
                  "(default: $CLIPKIT_MODEL, else the embedded emoji-clip model)");
   app.add_option("--text-model", args.text_model,
                  "a text tower from another checkpoint, paired with --model's image tower: M-CLIP "
@@ -71,7 +72,47 @@ ClipOptions clip_options(const ModelArgs& args) {
   return options;
 }
 
-Clip load_clip(const ModelArgs& args) { return Clip::load(resolve_model_path(args), clip_options(args)); }
+namespace {
+
+// A registry name: not a path that exists, and either in the registry or hf:-prefixed
+// (so that a mistyped hf: name gets the registry's closest names, not "no such file").
+std::optional<std::filesystem::path> registry_model(const std::string& name, std::string* vocab) {
+  std::error_code ec;
+  if (name.empty() || std::filesystem::exists(name, ec)) return std::nullopt;
+  std::optional<Registry> loaded;
+  try {
+    loaded = Registry::load(registry_path());
+  } catch (const Error&) {
+    if (!name.starts_with("hf:")) return std::nullopt;  // a missing path: the loader says so
+    throw;
+  }
+  const Registry& registry = *loaded;
+  const RegistryEntry* entry = registry.find(name);
+  if (!entry && !name.starts_with("hf:")) return std::nullopt;
+  if (!entry) entry = &registry.get(name);  // throws with the closest names
+  const PulledModel pulled = pull_with_progress(*entry, offline_from_env(), false);
+  if (vocab && vocab->empty() && !pulled.vocab.empty()) *vocab = pulled.vocab.string();
+  return pulled.model;
+}
+
+}  // namespace
+
+ModelArgs resolve_model_names(const ModelArgs& args) {
+  ModelArgs resolved = args;
+  std::string vocab = args.vocab;
+  if (auto path = registry_model(args.model, &vocab)) {
+    resolved.model = path->string();
+    resolved.vocab = vocab;
+  }
+  // A text tower brings its own tokenizer from its folder; --vocab stays the image model's.
+  if (auto path = registry_model(args.text_model, nullptr)) resolved.text_model = path->string();
+  return resolved;
+}
+
+Clip load_clip(const ModelArgs& args) {
+  const ModelArgs resolved = resolve_model_names(args);
+  return Clip::load(resolve_model_path(resolved), clip_options(resolved));
+}
 
 std::optional<Clip> load_clip_for_index(const ModelArgs& args, ImageIndex& index) {
   ModelArgs chosen = args;

@@ -34,6 +34,15 @@ struct ModelArgs {
 // Adds --model/--vocab/--activation/--threads (and image options when images=true).
 void add_model_options(CLI::App& app, ModelArgs& args, bool images);
 
+// --model/--text-model given as a registry name (`clipkit pull --list`) rather than an
+// existing path: pulled into the cache when missing (not when $CLIPKIT_OFFLINE is set),
+// then replaced by the cached path; the entry's tokenizer becomes the default --vocab.
+ModelArgs resolve_model_names(const ModelArgs& args);
+// $CLIPKIT_REGISTRY, else the installed share/clipkit/models/registry.json, else the checkout's.
+std::filesystem::path registry_path();
+// pull() with a progress line per file on stderr.
+PulledModel pull_with_progress(const RegistryEntry& entry, bool offline, bool quiet);
+
 // --model, else $CLIPKIT_MODEL, else the embedded default (models/emoji-clip).
 std::filesystem::path resolve_model_path(const ModelArgs& args);
 std::optional<std::filesystem::path> default_model_path();
@@ -84,5 +93,6 @@ void add_index(CLI::App& app, std::ostream& out);
 void add_search(CLI::App& app, std::ostream& out);
 void add_dedupe(CLI::App& app, std::ostream& out);
 void add_serve(CLI::App& app, std::ostream& out);
+void add_pull(CLI::App& app, std::ostream& out);
 
 }  // namespace clipkit::tools

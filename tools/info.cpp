@@ -13,9 +13,10 @@ void add_info(CLI::App& app, std::ostream& out) {
   add_model_options(*sub, args->model, false);
   sub->add_flag("--json", args->json, "print JSON");
   sub->callback([args, &out] {
-    ModelOptions options = clip_options(args->model).model;
+    const ModelArgs resolved = resolve_model_names(args->model);
+    ModelOptions options = clip_options(resolved).model;
     options.threads = 1;
-    auto model = Model::load(resolve_model_path(args->model), options);
+    auto model = Model::load(resolve_model_path(resolved), options);
     auto j = model_json(*model);
     if (args->json) {
       out << j.dump() << "\n";

@@ -3,6 +3,7 @@
 
 #include "clipkit/clip.hpp"
 #include "clipkit/error.hpp"
+#include "clipkit/fetch.hpp"
 #include "clipkit/index.hpp"
 #include "clipkit/image.hpp"
 #include "clipkit/model.hpp"
