@@ -190,7 +190,9 @@ TEST(Mclip, EmbeddingSizesMustAgree) {
 }
 
 TEST(Mclip, TooManyTokensAreRefusedNotWrapped) {
-  auto model = Model::load(tiny_clip() / "model.jit.pt", ModelOptions{.text_model = models_dir() / "mclip"});
+  ModelOptions options;
+  options.text_model = models_dir() / "mclip";
+  auto model = Model::load(tiny_clip() / "model.jit.pt", options);
   std::vector<int32_t> row(512, 7);  // 512 real tokens fit the 514 positions (from 2)
   EXPECT_EQ(model->encode_tokens(row, 1).size(), 32u);
   std::vector<int32_t> pads(512, 1);
