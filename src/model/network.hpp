@@ -53,4 +53,16 @@ struct Loaded {
   bool text_only = false;
 };
 
+// A family's Loaded: `config` as the model reports it, its logit scale, and the weights
+// with their two encode functions as the network.
+template <class Weights>
+Loaded make_loaded(Weights&& weights, const ModelConfig& config, float logit_scale,
+                   typename NetworkOf<Weights>::Images images, typename NetworkOf<Weights>::Tokens tokens) {
+  Loaded loaded;
+  loaded.config = config;
+  loaded.logit_scale = logit_scale;
+  loaded.network = std::make_unique<NetworkOf<Weights>>(std::move(weights), images, tokens);
+  return loaded;
+}
+
 }  // namespace clipkit::model

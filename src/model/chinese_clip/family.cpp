@@ -91,12 +91,10 @@ Loaded load(io::Checkpoint&& ckpt, const ModelOptions& options, ModelInfo& info)
   info.preprocess = preprocess_options(preprocessor_config, c.vision.image_resolution, info);
   info.choices.insert(info.choices.end(), c.choices.begin(), c.choices.end());
 
-  Loaded loaded;
-  loaded.config = c.vision;
-  loaded.config.activation = c.text.activation;
-  loaded.logit_scale = w.logit_scale;
-  loaded.network = std::make_unique<NetworkOf<Weights>>(std::move(w), encode_images, encode_tokens);
-  return loaded;
+  ModelConfig reported = c.vision;
+  reported.activation = c.text.activation;
+  const float logit_scale = w.logit_scale;
+  return make_loaded(std::move(w), reported, logit_scale, encode_images, encode_tokens);
 }
 
 }  // namespace clipkit::model::chinese_clip

@@ -65,12 +65,10 @@ Loaded load(io::Checkpoint&& ckpt, const ModelOptions& options, ModelInfo& info)
                                             to_string(pre.interpolation) + ", " + mean + " (" + pre_from + ")"});
   info.choices.insert(info.choices.end(), c.choices.begin(), c.choices.end());
 
-  Loaded loaded;
-  loaded.config = c.vision;
-  loaded.config.activation = c.text.activation;
-  loaded.logit_scale = w.logit_scale;
-  loaded.network = std::make_unique<NetworkOf<Weights>>(std::move(w), encode_images, encode_tokens);
-  return loaded;
+  ModelConfig reported = c.vision;
+  reported.activation = c.text.activation;
+  const float logit_scale = w.logit_scale;
+  return make_loaded(std::move(w), reported, logit_scale, encode_images, encode_tokens);
 }
 
 }  // namespace clipkit::model::xlmr_clip
