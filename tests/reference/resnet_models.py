@@ -47,8 +47,8 @@ visual.attnpool.positional_embedding and the resolution as grid·32):
      reads input_resolution); their int64 dtype is this script's choice. clip.load(path, device="cpu",
      jit=False) (torch.jit.load(...).state_dict() → build_model → model.float()) and
      clip.load(path, device="cpu", jit=True) both reproduce expected.json (asserted).
-  b  vision_layers (2, 1, 1, 2), vision_width 16 (stem 8 → 8 → 16; layer outputs 64, 128,
-     256, 512), image 64 px (2×2 grid: attention pool dim 512, 8 heads of 64,
+  b  vision_layers (2, 1, 1, 2), vision_width 10 (stem 5 → 5 → 10: odd stem channels;
+     layer outputs 40, 80, 160, 320), image 64 px (2×2 grid: attention pool dim 320, 5 heads of 64,
      5 positions), embed 40; text: vocab 1000 (texts cannot be tokenized for it: its
      "tokens" are generated rows [998, ids in 1..997, …, 999, 0, …], so that
      encode_text's argmax finds the EOT 999; lengths 2, 5, 17, 40 and a full 77),
@@ -93,12 +93,9 @@ none does here). pixels/<image>.f32 are the preprocessed images (clip.clip._tran
 shorter side to R bicubic, centre crop, RGB, CLIP mean/std; raw little-endian float32,
 3×R×R).
 
-Sizes (CHOICE, over the ~10 MB first asked for): a/RN-test.pt 7.3 MB (token_embedding
-49408×64 fp16 is 6.3 MB of it); b's two weight files 7.2 MB each (1.77 M parameters in
-fp32: width 16 puts 0.79 M in the attention pool's 512×512 q/k/v and 0.65 M in layer4),
-14.4 MB on disk but one git blob, and bf16-exact fp32 deflates to ~3.4 MB; expected.json
-+ pixels ~1.5 MB. About 23 MB on disk, 9.8 MB as git objects (zlib). A narrower b (width 10:
-5 heads, ~2.8 MB a file) would be the way to cut it.
+Sizes: a/RN-test.pt 7.3 MB (token_embedding 49408×64 fp16 is 6.3 MB of it: a needs
+OpenAI's vocabulary for real texts); b's two weight files are the same bytes (one git
+blob) of fp32 weights; expected.json + pixels ~1.5 MB.
 """
 import copy
 import io
@@ -150,7 +147,7 @@ MODELS = {
     "a": dict(seed=31, cfg=dict(embed_dim=48, image_resolution=96, vision_layers=(1, 2, 1, 1), vision_width=8,
                                 vision_patch_size=None, context_length=77, vocab_size=49408,
                                 transformer_width=64, transformer_heads=1, transformer_layers=1)),
-    "b": dict(seed=32, cfg=dict(embed_dim=40, image_resolution=64, vision_layers=(2, 1, 1, 2), vision_width=16,
+    "b": dict(seed=32, cfg=dict(embed_dim=40, image_resolution=64, vision_layers=(2, 1, 1, 2), vision_width=10,
                                 vision_patch_size=None, context_length=77, vocab_size=1000,
                                 transformer_width=64, transformer_heads=1, transformer_layers=2)),
 }
