@@ -194,7 +194,7 @@ nlohmann::json model_json(const Model& model) {
           {"embed_dim", c.embed_dim},
           {"image_resolution", c.image_resolution},
           {"vision", {{"width", c.vision_width}, {"layers", c.vision_layers}, {"heads", c.vision_heads},
-                      {"patch_size", c.vision_patch_size}}},
+                      {"patch_size", c.vision_patch_size}, {"resnet_stages", c.vision_stages}}},
           {"text", {{"width", c.text_width}, {"layers", c.text_layers}, {"heads", c.text_heads},
                     {"context_length", c.context_length}, {"vocab_size", c.vocab_size}}},
           {"logit_scale", model.logit_scale()},

@@ -3,6 +3,24 @@
 
 namespace clipkit::tools {
 
+namespace {
+
+// "224 px, patch 32, width 768, 12 layers, 12 heads" (ViT) or "224 px, ResNet stages
+// 3-4-6-3 (16 blocks), width 64, attention pool 2048 wide, 32 heads".
+std::string vision_summary(const ModelConfig& c) {
+  std::string s = std::to_string(c.image_resolution) + " px, ";
+  if (c.vision_stages.empty())
+    return s + "patch " + std::to_string(c.vision_patch_size) + ", width " + std::to_string(c.vision_width) + ", " +
+           std::to_string(c.vision_layers) + " layers, " + std::to_string(c.vision_heads) + " heads";
+  std::string stages;
+  for (int blocks : c.vision_stages) stages += (stages.empty() ? "" : "-") + std::to_string(blocks);
+  return s + "ResNet stages " + stages + " (" + std::to_string(c.vision_layers) + " blocks), width " +
+         std::to_string(c.vision_width) + ", attention pool " + std::to_string(c.vision_width * 32) + " wide, " +
+         std::to_string(c.vision_heads) + " heads";
+}
+
+}  // namespace
+
 void add_info(CLI::App& app, std::ostream& out) {
   struct Args {
     ModelArgs model;
@@ -35,8 +53,7 @@ void add_info(CLI::App& app, std::ostream& out) {
         << "activation:    " << to_string(c.activation) << "\n"
         << "parameters:    " << model->info().parameters << "\n"
         << "embed_dim:     " << c.embed_dim << "\n"
-        << "vision:        " << c.image_resolution << " px, patch " << c.vision_patch_size << ", width "
-        << c.vision_width << ", " << c.vision_layers << " layers, " << c.vision_heads << " heads\n"
+        << "vision:        " << vision_summary(c) << "\n"
         << "text:          context " << c.context_length << ", vocab " << c.vocab_size << ", width " << c.text_width
         << ", " << c.text_layers << " layers, " << c.text_heads << " heads\n"
         << "logit_scale:   " << model->logit_scale() << "\n";

@@ -85,7 +85,11 @@ struct ModelConfig {
   int vision_layers = 12;
   int vision_width = 768;
   int vision_heads = 12;
-  int vision_patch_size = 32;
+  int vision_patch_size = 32;  // 0 for a ResNet image tower
+  // A ResNet image tower (OpenAI's ModifiedResNet: RN50 is 3, 4, 6, 3): bottleneck blocks
+  // per stage; empty for a ViT. vision_layers is then their sum, vision_width the stem's
+  // width (64 for RN50) and vision_heads the attention pool's (width·32 / 64).
+  std::vector<int> vision_stages;
   int context_length = 77;
   int vocab_size = 49408;
   int text_width = 512;

@@ -13,8 +13,14 @@
 
 #include "clipkit/error.hpp"
 #include "core/parallel.hpp"
+#include "kernels/dnnl_engine.hpp"
 
 namespace clipkit::kernels {
+
+dnnl::engine& dnnl_engine() {
+  static dnnl::engine e(dnnl::engine::kind::cpu, 0);
+  return e;
+}
 
 namespace {
 
@@ -33,10 +39,7 @@ std::pair<dnnl::algorithm, float> eltwise_of(Activation a) {
   return {dnnl::algorithm::eltwise_swish, 1.702f};
 }
 
-dnnl::engine& engine() {
-  static dnnl::engine e(dnnl::engine::kind::cpu, 0);
-  return e;
-}
+dnnl::engine& engine() { return dnnl_engine(); }
 
 dt compute_type(Precision p) {
   switch (p) {

@@ -25,6 +25,55 @@ void linear_reference(const float* x, size_t rows, size_t in, const float* w, si
   }
 }
 
+void conv2d_reference(const float* x, size_t count, size_t height, size_t width, const float* w, const float* bias,
+                      const ConvShape& s, float* y, const ConvEpilogue& epilogue) {
+  const size_t oh = s.output_size(height), ow = s.output_size(width);
+  for (size_t n = 0; n < count; ++n)
+    for (size_t i = 0; i < oh; ++i)
+      for (size_t j = 0; j < ow; ++j)
+        for (size_t o = 0; o < s.out; ++o) {
+          double acc = bias ? bias[o] : 0.0;
+          for (size_t ki = 0; ki < s.kernel; ++ki)
+            for (size_t kj = 0; kj < s.kernel; ++kj) {
+              // Input row/column of this tap; outside the image is the zero padding.
+              const long r = static_cast<long>(i * s.stride + ki) - static_cast<long>(s.padding);
+              const long c = static_cast<long>(j * s.stride + kj) - static_cast<long>(s.padding);
+              if (r < 0 || c < 0 || r >= static_cast<long>(height) || c >= static_cast<long>(width)) continue;
+              const float* in = x + ((n * height + static_cast<size_t>(r)) * width + static_cast<size_t>(c)) * s.in;
+              for (size_t ci = 0; ci < s.in; ++ci)
+                acc += double(in[ci]) * w[((o * s.in + ci) * s.kernel + ki) * s.kernel + kj];
+            }
+          float* out = y + ((n * oh + i) * ow + j) * s.out + o;
+          if (epilogue.accumulate) acc += *out;
+          if (epilogue.relu) acc = std::max(acc, 0.0);
+          *out = static_cast<float>(acc);
+        }
+}
+
+void avg_pool_reference(const float* x, size_t count, size_t height, size_t width, size_t channels, size_t factor,
+                        float* y) {
+  const size_t oh = height / factor, ow = width / factor;
+  for (size_t n = 0; n < count; ++n)
+    for (size_t i = 0; i < oh; ++i)
+      for (size_t j = 0; j < ow; ++j)
+        for (size_t c = 0; c < channels; ++c) {
+          double sum = 0;
+          for (size_t di = 0; di < factor; ++di)
+            for (size_t dj = 0; dj < factor; ++dj)
+              sum += x[((n * height + i * factor + di) * width + j * factor + dj) * channels + c];
+          y[((n * oh + i) * ow + j) * channels + c] = static_cast<float>(sum / double(factor * factor));
+        }
+}
+
+void batch_norm_reference(float* x, size_t pixels, size_t channels, const float* gamma, const float* beta,
+                          const float* mean, const float* var, float eps) {
+  for (size_t p = 0; p < pixels; ++p)
+    for (size_t c = 0; c < channels; ++c) {
+      float& v = x[p * channels + c];
+      v = static_cast<float>((double(v) - mean[c]) / std::sqrt(double(var[c]) + eps) * gamma[c] + beta[c]);
+    }
+}
+
 void layer_norm_reference(const float* x, size_t rows, size_t width, const float* gamma, const float* beta, float* y,
                           float eps) {
   for (size_t r = 0; r < rows; ++r) {

@@ -12,6 +12,7 @@
 #include "model/chinese_clip/chinese_clip.hpp"
 #include "model/mclip/mclip.hpp"
 #include "model/network.hpp"
+#include "model/resnet/resnet.hpp"
 #include "model/siglip/siglip.hpp"
 #include "model/towers.hpp"
 #include "model/weights.hpp"
@@ -133,6 +134,7 @@ model::Loaded load_family(const std::filesystem::path& path, const ModelOptions&
   if (ckpt.family == "siglip") return model::siglip::load(std::move(ckpt), options, info);
   if (ckpt.family == "xlmr_clip") return model::xlmr_clip::load(std::move(ckpt), options, info);
   if (ckpt.family == "mclip") return model::mclip::load(std::move(ckpt), options, info);
+  if (model::resnet::has_resnet_tower(ckpt.tensors)) return model::resnet::load(std::move(ckpt), options, info);
   return load_clip(model::weights_from_checkpoint(std::move(ckpt)), options, info);
 }
 

@@ -53,7 +53,11 @@ std::vector<float> encode_images(const ModelConfig& c, const VisionWeights& visi
 }
 
 std::vector<float> encode_tokens(const ClipWeights& w, const int32_t* tokens, size_t count) {
-  const ModelConfig& c = w.config;
+  return encode_tokens(w.config, w.text, tokens, count);
+}
+
+std::vector<float> encode_tokens(const ModelConfig& c, const TextWeights& text, const int32_t* tokens,
+                                 size_t count) {
   const size_t width = c.text_width, ctx = c.context_length;
 
   // Each row runs only up to its EOT: the mask is causal and only the EOT position
@@ -78,19 +82,19 @@ std::vector<float> encode_tokens(const ClipWeights& w, const int32_t* tokens, si
   for (size_t n = 0; n < count; ++n) {
     const int32_t* row = tokens + n * ctx;
     for (size_t t = 0; t < segments[n].length; ++t) {
-      const float* emb = w.text.token_embedding.data() + static_cast<size_t>(row[t]) * width;
-      const float* pos = w.text.positional_embedding.data() + t * width;
+      const float* emb = text.token_embedding.data() + static_cast<size_t>(row[t]) * width;
+      const float* pos = text.positional_embedding.data() + t * width;
       float* dst = x.data() + (segments[n].offset + t) * width;
       for (size_t i = 0; i < width; ++i) dst[i] = emb[i] + pos[i];
     }
   }
-  run_transformer(x, width, c.text_heads, w.text.blocks, segments, /*causal=*/true, kernel_activation(c.activation));
+  run_transformer(x, width, c.text_heads, text.blocks, segments, /*causal=*/true, kernel_activation(c.activation));
 
   std::vector<float> eot_features(count * width), out(count * c.embed_dim);
   for (size_t n = 0; n < count; ++n)
-    kernels::layer_norm(x.data() + eot_rows[n] * width, 1, width, w.text.ln_final_weight.data(),
-                        w.text.ln_final_bias.data(), eot_features.data() + n * width);
-  w.text.projection.forward(eot_features.data(), count, out.data());
+    kernels::layer_norm(x.data() + eot_rows[n] * width, 1, width, text.ln_final_weight.data(),
+                        text.ln_final_bias.data(), eot_features.data() + n * width);
+  text.projection.forward(eot_features.data(), count, out.data());
   return out;
 }
 

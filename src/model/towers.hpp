@@ -19,5 +19,9 @@ std::vector<float> encode_images(const ModelConfig& config, const VisionWeights&
 
 // tokens: count × context_length. Returns count × embed_dim (encode_text).
 std::vector<float> encode_tokens(const ClipWeights& w, const int32_t* tokens, size_t count);
+// The same for a text tower described by `config` (its text fields, vocab_size,
+// embed_dim and activation).
+std::vector<float> encode_tokens(const ModelConfig& config, const TextWeights& text, const int32_t* tokens,
+                                 size_t count);
 
 }  // namespace clipkit::model

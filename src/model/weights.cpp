@@ -79,11 +79,7 @@ void infer_vision_config(const io::Checkpoint& ckpt, ModelConfig& c) {
   check_heads(ckpt, "vision", c.vision_width, c.vision_heads);
 }
 
-namespace {
-
-ModelConfig infer_config(const io::Checkpoint& ckpt) {
-  ModelConfig c;
-  infer_vision_config(ckpt, c);
+void infer_text_config(const io::Checkpoint& ckpt, ModelConfig& c) {
   const auto& tproj = require(ckpt, "text_projection", 2);
   const auto& tpos = require(ckpt, "positional_embedding", 2);
   const auto& tok = require(ckpt, "token_embedding.weight", 2);
@@ -99,6 +95,14 @@ ModelConfig infer_config(const io::Checkpoint& ckpt) {
                                           "'transformer.resblocks.0.attn.in_proj_weight')");
   check_heads(ckpt, "text", c.text_width, c.text_heads);
   if (!ckpt.activation.empty()) c.activation = parse_activation(ckpt.activation);
+}
+
+namespace {
+
+ModelConfig infer_config(const io::Checkpoint& ckpt) {
+  ModelConfig c;
+  infer_vision_config(ckpt, c);
+  infer_text_config(ckpt, c);
   return c;
 }
 
@@ -143,17 +147,21 @@ void add_vision_tensors(std::vector<std::pair<std::string, Shape>>& out, const M
   out.push_back({"visual.ln_post.bias", {vw}});
 }
 
-std::vector<std::pair<std::string, Shape>> expected_tensors(const ModelConfig& c) {
-  std::vector<std::pair<std::string, Shape>> out;
+void add_text_tensors(std::vector<std::pair<std::string, Shape>>& out, const ModelConfig& c) {
   const int64_t tw = c.text_width;
-  add_vision_tensors(out, c);
   out.push_back({"positional_embedding", {c.context_length, tw}});
   out.push_back({"text_projection", {tw, c.embed_dim}});
-  out.push_back({"logit_scale", {}});
   out.push_back({"token_embedding.weight", {c.vocab_size, tw}});
   for (int i = 0; i < c.text_layers; ++i) add_block(out, "transformer.resblocks." + std::to_string(i) + ".", tw);
   out.push_back({"ln_final.weight", {tw}});
   out.push_back({"ln_final.bias", {tw}});
+}
+
+std::vector<std::pair<std::string, Shape>> expected_tensors(const ModelConfig& c) {
+  std::vector<std::pair<std::string, Shape>> out;
+  add_vision_tensors(out, c);
+  add_text_tensors(out, c);
+  out.push_back({"logit_scale", {}});
   return out;
 }
 
@@ -172,6 +180,18 @@ VisionWeights take_vision(io::Checkpoint& ckpt, const ModelConfig& c) {
   return v;
 }
 
+TextWeights take_text(io::Checkpoint& ckpt, const ModelConfig& c) {
+  TextWeights t;
+  t.token_embedding = take(ckpt, "token_embedding.weight");
+  t.positional_embedding = take(ckpt, "positional_embedding");
+  for (int i = 0; i < c.text_layers; ++i)
+    t.blocks.push_back(take_block(ckpt, "transformer.resblocks." + std::to_string(i) + "."));
+  t.ln_final_weight = take(ckpt, "ln_final.weight");
+  t.ln_final_bias = take(ckpt, "ln_final.bias");
+  t.text_projection = take(ckpt, "text_projection");
+  return t;
+}
+
 ClipWeights weights_from_checkpoint(io::Checkpoint&& ckpt) {
   const std::string file = ckpt.path.string();
   ClipWeights w;
@@ -184,15 +204,7 @@ ClipWeights weights_from_checkpoint(io::Checkpoint&& ckpt) {
 
   w.vision = take_vision(ckpt, c);
 
-  TextWeights& t = w.text;
-  t.token_embedding = take(ckpt, "token_embedding.weight");
-  t.positional_embedding = take(ckpt, "positional_embedding");
-  for (int i = 0; i < c.text_layers; ++i)
-    t.blocks.push_back(take_block(ckpt, "transformer.resblocks." + std::to_string(i) + "."));
-  t.ln_final_weight = take(ckpt, "ln_final.weight");
-  t.ln_final_bias = take(ckpt, "ln_final.bias");
-  t.text_projection = take(ckpt, "text_projection");
-
+  w.text = take_text(ckpt, c);
   w.logit_scale = logit_scale_of(ckpt.tensors, file);
   return w;
 }
@@ -228,21 +240,22 @@ size_t pack_vision(VisionWeights& v, const ModelConfig& c, kernels::Precision pr
   return bytes + v.positional_embedding.size() * sizeof(float);
 }
 
-void pack_weights(ClipWeights& w, kernels::Precision precision) {
-  const ModelConfig& c = w.config;
+size_t pack_text(TextWeights& t, const ModelConfig& c, kernels::Precision precision) {
   const size_t tw = c.text_width;
-  w.precision = precision;
-  size_t bytes = pack_vision(w.vision, c, precision);
-  w.text.projection = kernels::Linear(w.text.text_projection.data(), tw, c.embed_dim, nullptr,
-                                      kernels::Precision::fp32, /*w_in_by_out=*/true);
-  Buffer().swap(w.text.text_projection);
-  bytes += w.text.projection.weight_bytes();
-  for (auto& b : w.text.blocks) {
+  t.projection = kernels::Linear(t.text_projection.data(), tw, c.embed_dim, nullptr, kernels::Precision::fp32,
+                                 /*w_in_by_out=*/true);
+  Buffer().swap(t.text_projection);
+  size_t bytes = t.projection.weight_bytes();
+  for (auto& b : t.blocks) {
     pack_block(b, tw, precision);
     bytes += block_bytes(b);
   }
-  bytes += (w.text.token_embedding.size() + w.text.positional_embedding.size()) * sizeof(float);
-  w.weight_bytes = bytes;
+  return bytes + (t.token_embedding.size() + t.positional_embedding.size()) * sizeof(float);
+}
+
+void pack_weights(ClipWeights& w, kernels::Precision precision) {
+  w.precision = precision;
+  w.weight_bytes = pack_vision(w.vision, w.config, precision) + pack_text(w.text, w.config, precision);
 }
 
 ClipWeights random_weights(const ModelConfig& config, uint64_t seed) {

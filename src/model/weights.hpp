@@ -80,6 +80,17 @@ void infer_vision_config(const io::Checkpoint& ckpt, ModelConfig& config);
 VisionWeights take_vision(io::Checkpoint& ckpt, const ModelConfig& config);
 size_t pack_vision(VisionWeights& vision, const ModelConfig& config, kernels::Precision precision);
 
+// The text tower alone (the ResNet CLIPs pair it with a ResNet image tower):
+//  - infer_text_config sets embed_dim, context_length, vocab_size, text_{width,layers,heads}
+//    and the activation the checkpoint names, from the text tensors' shapes;
+//  - add_text_tensors appends the text tower's names and shapes (not logit_scale);
+//  - take_text moves them out of `ckpt`; pack_text packs them (blocks in `precision`,
+//    text_projection fp32) and returns the resident bytes.
+void infer_text_config(const io::Checkpoint& ckpt, ModelConfig& config);
+void add_text_tensors(std::vector<std::pair<std::string, std::vector<int64_t>>>& out, const ModelConfig& config);
+TextWeights take_text(io::Checkpoint& ckpt, const ModelConfig& config);
+size_t pack_text(TextWeights& text, const ModelConfig& config, kernels::Precision precision);
+
 // Packs every GEMM's weights for `precision` and frees the unpacked copies. The
 // transformer blocks run in `precision`; the patch embedding and the two output
 // projections stay fp32 (about 1% of the work, and the most sensitive to rounding).

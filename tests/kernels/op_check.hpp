@@ -46,6 +46,9 @@ struct Tolerances {
   Tolerance attention{1e-5, 1e-5};
   Tolerance matvec{1e-5, 1e-5};
   Tolerance matmul{1e-5, 1e-5};
+  Tolerance conv_fp32{2e-5, 1e-5};
+  Tolerance conv_bf16{0.03, 0.01};
+  Tolerance avg_pool{1e-6, 1e-6};
 };
 inline constexpr Tolerances kTolerance{};
 

@@ -9,32 +9,22 @@
 
 #include "io/checkpoint.hpp"
 #include "model/chinese_clip/chinese_clip.hpp"
+#include "support/load_cases.hpp"
 #include "support/test_support.hpp"
 
 namespace clipkit {
 namespace {
 
 namespace fs = std::filesystem;
-using Tensors = std::map<std::string, io::Tensor>;
+using testing::Tensors;
 
-struct Case {
-  std::string label;
-  std::function<void(Tensors&)> mutate;
-  ErrorCode code;
-  std::vector<std::string> fragments;
-};
-
-io::Tensor zeros(std::vector<int64_t> shape) {
-  io::Tensor t;
-  t.shape = std::move(shape);
-  t.data.assign(static_cast<size_t>(t.numel()), 0.0f);
-  return t;
-}
+using testing::LoadCase;
+using testing::zeros;
 
 TEST(ChineseClipLoad, BrokenWeightsTable) {
   const fs::path file = testing::source_dir() / "tests/data/chinese_clip/models/b/clip_cn_test.pt";
   const std::string q0 = "bert.encoder.layer.0.attention.self.query.weight";
-  const std::vector<Case> cases = {
+  const std::vector<LoadCase> cases = {
       {"missing key bias", [](Tensors& t) { t.erase("bert.encoder.layer.0.attention.self.key.bias"); },
        ErrorCode::not_found, {"missing tensor 'bert.encoder.layer.0.attention.self.key.bias'"}},
       {"missing projection", [](Tensors& t) { t.erase("text_projection"); }, ErrorCode::not_found,
@@ -67,26 +57,10 @@ TEST(ChineseClipLoad, BrokenWeightsTable) {
        [](Tensors& t) { t["logit_scale"].data[0] = std::numeric_limits<float>::infinity(); }, ErrorCode::corrupt_data,
        {"logit_scale is not finite"}},
   };
-  for (const Case& c : cases) {
-    io::Checkpoint ckpt = io::load_checkpoint(file);
-    ASSERT_EQ(ckpt.family, "chinese_clip");
-    c.mutate(ckpt.tensors);
-    if (c.fragments.empty()) {  // accepted
-      const model::chinese_clip::Weights w = model::chinese_clip::load_weights(std::move(ckpt));
-      EXPECT_EQ(w.config.text.layers, 1) << c.label;
-      continue;
-    }
-    std::vector<std::string> fragments{file.string()};
-    fragments.insert(fragments.end(), c.fragments.begin(), c.fragments.end());
-    try {
-      model::chinese_clip::load_weights(std::move(ckpt));
-      ADD_FAILURE() << c.label << ": no error";
-    } catch (const Error& e) {
-      EXPECT_EQ(e.code(), c.code) << c.label << ": " << e.what();
-      for (const std::string& f : fragments)
-        EXPECT_NE(std::string(e.what()).find(f), std::string::npos) << c.label << ": '" << f << "' not in " << e.what();
-    }
-  }
+  testing::run_load_cases(file, "chinese_clip", cases, [](io::Checkpoint&& ckpt) {
+    const model::chinese_clip::Weights w = model::chinese_clip::load_weights(std::move(ckpt));
+    EXPECT_EQ(w.config.text.layers, 1);
+  });
 }
 
 TEST(ChineseClipLoad, ViTHugeHasSixteenHeads) {

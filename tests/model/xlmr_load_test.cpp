@@ -13,56 +13,23 @@
 #include "io/checkpoint.hpp"
 #include "model/mclip/mclip.hpp"
 #include "model/xlmr_clip/xlmr_clip.hpp"
+#include "support/load_cases.hpp"
 #include "support/test_support.hpp"
 
 namespace clipkit {
 namespace {
 
 namespace fs = std::filesystem;
-using Tensors = std::map<std::string, io::Tensor>;
+using testing::Tensors;
 
 fs::path models_dir() { return testing::source_dir() / "tests/data/xlmr/models"; }
 
-io::Tensor zeros(std::vector<int64_t> shape) {
-  io::Tensor t;
-  t.shape = std::move(shape);
-  t.data.assign(static_cast<size_t>(t.numel()), 0.0f);
-  return t;
-}
-
-struct Case {
-  std::string label;
-  std::function<void(Tensors&)> mutate;
-  ErrorCode code;
-  std::vector<std::string> fragments;
-};
-
-template <class Load>
-void run_cases(const fs::path& path, const std::string& family, const std::vector<Case>& cases, Load load) {
-  for (const Case& c : cases) {
-    io::Checkpoint ckpt = io::load_checkpoint(path);
-    ASSERT_EQ(ckpt.family, family);
-    const std::string file = ckpt.path.string();
-    c.mutate(ckpt.tensors);
-    if (c.fragments.empty()) {  // accepted
-      EXPECT_NO_THROW(load(std::move(ckpt))) << c.label;
-      continue;
-    }
-    try {
-      load(std::move(ckpt));
-      ADD_FAILURE() << c.label << ": no error";
-    } catch (const Error& e) {
-      EXPECT_EQ(e.code(), c.code) << c.label << ": " << e.what();
-      EXPECT_NE(std::string(e.what()).find(file), std::string::npos) << c.label << ": " << e.what();
-      for (const std::string& f : c.fragments)
-        EXPECT_NE(std::string(e.what()).find(f), std::string::npos) << c.label << ": '" << f << "' not in " << e.what();
-    }
-  }
-}
+using testing::run_load_cases;
+using testing::zeros;
 
 TEST(XlmrClipLoad, BrokenWeightsTable) {
   const std::string l0 = "text.transformer.encoder.layer.0.";
-  run_cases(models_dir() / "b", "xlmr_clip",
+  run_load_cases(models_dir() / "b", "xlmr_clip",
             {
                 {"missing key bias", [&](Tensors& t) { t.erase(l0 + "attention.self.key.bias"); }, ErrorCode::not_found,
                  {"missing tensor '" + l0 + "attention.self.key.bias'"}},
@@ -91,7 +58,7 @@ TEST(XlmrClipLoad, BrokenWeightsTable) {
 }
 
 TEST(MclipLoad, BrokenWeightsTable) {
-  run_cases(models_dir() / "mclip", "mclip",
+  run_load_cases(models_dir() / "mclip", "mclip",
             {
                 {"missing linear bias", [](Tensors& t) { t.erase("LinearTransformation.bias"); }, ErrorCode::not_found,
                  {"missing tensor 'LinearTransformation.bias'"}},
