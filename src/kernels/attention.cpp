@@ -2,8 +2,10 @@
 
 #include <cmath>
 #include <cstring>
+#include <algorithm>
 #include <vector>
 
+#include "core/parallel.hpp"
 #include "kernels/ops.hpp"
 
 namespace clipkit::kernels {
@@ -131,6 +133,33 @@ void attention(const float* qkv, size_t len, size_t width, size_t heads, bool ca
   const size_t head_dim = width / heads;
   std::vector<float> scratch(attention_scratch_floats(len, head_dim));
   for (size_t h = 0; h < heads; ++h) attention_head(qkv, len, width, h, head_dim, causal, out, scratch.data());
+}
+
+void pool_attention(const float* q, size_t q_stride, const float* kv, size_t count, size_t len, size_t width,
+                    size_t heads, float* out) {
+  const size_t head_dim = width / heads;
+  const float scale = 1.0f / std::sqrt(static_cast<float>(head_dim));
+  core::parallel_for(count * heads, [&](size_t begin, size_t end) {
+    std::vector<float> scores(len);
+    for (size_t task = begin; task < end; ++task) {
+      const size_t n = task / heads, h = task % heads;
+      const float* query = q + n * q_stride + h * head_dim;
+      const float* rows = kv + n * len * 2 * width;
+      for (size_t j = 0; j < len; ++j) {
+        const float* k = rows + j * 2 * width + h * head_dim;
+        float dot = 0;
+        for (size_t d = 0; d < head_dim; ++d) dot += query[d] * k[d];
+        scores[j] = dot * scale;
+      }
+      softmax(scores.data(), len);
+      float* o = out + n * width + h * head_dim;
+      std::fill(o, o + head_dim, 0.0f);
+      for (size_t j = 0; j < len; ++j) {
+        const float* v = rows + j * 2 * width + width + h * head_dim;
+        for (size_t d = 0; d < head_dim; ++d) o[d] += scores[j] * v[d];
+      }
+    }
+  });
 }
 
 }  // namespace clipkit::kernels

@@ -22,4 +22,12 @@ size_t attention_scratch_floats(size_t len, size_t head_dim);
 void attention_head(const float* qkv, size_t len, size_t width, size_t head, size_t head_dim,
                     bool causal, float* out, float* scratch);
 
+// Attention pooling: one query per sequence and head over that sequence's `len` keys,
+// softmax(q·kᵀ/√d)·v (CLIP ResNet's AttentionPool2d, SigLIP's MAP head). q: `count` rows
+// of `width` floats, q_stride floats apart (0: one query shared by every sequence); kv:
+// count × len × 2·width (each row its key, then its value); out: count × width (heads
+// concatenated). Parallel over sequences × heads; the twin is row 0 of attention().
+void pool_attention(const float* q, size_t q_stride, const float* kv, size_t count, size_t len, size_t width,
+                    size_t heads, float* out);
+
 }  // namespace clipkit::kernels

@@ -1,5 +1,6 @@
 #include "kernels/attention.hpp"
 
+#include <algorithm>
 #include <random>
 #include <string>
 #include <vector>
@@ -46,6 +47,34 @@ TEST(Attention, TilesMatchReferenceAtVisionSequenceLengths) {
              attention_reference(qkv.data(), len, width, heads, false, result.reference.data());
              return result;
            });
+}
+
+// The attention pool is row 0 of full attention over [query, keys…] where the query's
+// own key and value are the first row: the reference runs on that qkv layout.
+TEST(PoolAttention, IsRowZeroOfAttentionWithOwnOrSharedQueries) {
+  for (bool shared : {false, true}) {
+    check_op(std::string("pool_attention shared=") + (shared ? "1" : "0"),
+             {{"count", 1, 4}, {"len", 1, 60}, {"heads", 1, 4}, {"head_dim", 1, 40}}, kTolerance.attention,
+             [&](const OpShape& s, std::mt19937& rng) {
+               const size_t count = s["count"], len = s["len"], heads = s["heads"], width = heads * s["head_dim"];
+               auto q = random_floats((shared ? 1 : count) * width, rng);
+               auto kv = random_floats(count * len * 2 * width, rng);
+               OpOutputs result{std::vector<float>(count * width), std::vector<float>(count * width)};
+               pool_attention(q.data(), shared ? 0 : width, kv.data(), count, len, width, heads, result.fast.data());
+               for (size_t n = 0; n < count; ++n) {
+                 // Rows: q | k_j | v_j; the query row is row 0, its own k/v are key 0.
+                 std::vector<float> qkv(len * 3 * width), out(len * width);
+                 for (size_t j = 0; j < len; ++j) {
+                   const float* src = kv.data() + (n * len + j) * 2 * width;
+                   std::copy_n(q.data() + (shared ? 0 : n * width), width, qkv.data() + j * 3 * width);
+                   std::copy_n(src, 2 * width, qkv.data() + j * 3 * width + width);
+                 }
+                 attention_reference(qkv.data(), len, width, heads, false, out.data());
+                 std::copy_n(out.data(), width, result.reference.data() + n * width);
+               }
+               return result;
+             });
+  }
 }
 
 TEST(Attention, CausalFirstRowIsFirstValue) {

@@ -4,6 +4,7 @@
 
 #include "clipkit/error.hpp"
 #include "core/parallel.hpp"
+#include "kernels/attention.hpp"
 #include "kernels/ops.hpp"
 #include "kernels/reference.hpp"
 #include "model/resnet/resnet.hpp"
@@ -61,34 +62,6 @@ std::vector<float> pool_tokens(const float* grid, size_t count, size_t cells, si
     }
   });
   return x;
-}
-
-// One query (the mean token) over `len` keys per image and head: softmax(q·kᵀ/√d)·v.
-// q: count × dim; kv: count × len × 2·dim (k then v); out: count × dim.
-void pool_attention(const float* q, const float* kv, size_t count, size_t len, size_t dim, size_t heads, float* out) {
-  const size_t head_dim = dim / heads;
-  const float scale = 1.0f / std::sqrt(static_cast<float>(head_dim));
-  core::parallel_for(count * heads, [&](size_t begin, size_t end) {
-    std::vector<float> scores(len);
-    for (size_t job = begin; job < end; ++job) {
-      const size_t n = job / heads, h = job % heads;
-      const float* qh = q + n * dim + h * head_dim;
-      const float* rows = kv + n * len * 2 * dim;
-      for (size_t t = 0; t < len; ++t) {
-        const float* k = rows + t * 2 * dim + h * head_dim;
-        float dot = 0;
-        for (size_t i = 0; i < head_dim; ++i) dot += qh[i] * k[i];
-        scores[t] = dot * scale;
-      }
-      kernels::softmax(scores.data(), len);
-      float* o = out + n * dim + h * head_dim;
-      std::fill(o, o + head_dim, 0.0f);
-      for (size_t t = 0; t < len; ++t) {
-        const float* v = rows + t * 2 * dim + dim + h * head_dim;
-        for (size_t i = 0; i < head_dim; ++i) o[i] += scores[t] * v[i];
-      }
-    }
-  });
 }
 
 // The widest activation one image makes (floats), to bound a batch's scratch.
@@ -205,7 +178,7 @@ std::vector<float> encode_images(const ModelConfig& c, const Tower& t, const flo
       std::copy_n(tokens.data() + i * len * dim, dim, first_rows.data() + i * dim);
     t.q.forward(first_rows.data(), n, q.data());
     t.kv.forward(tokens.data(), n * len, kv.data());
-    pool_attention(q.data(), kv.data(), n, len, dim, c.vision_heads, pooled.data());
+    kernels::pool_attention(q.data(), dim, kv.data(), n, len, dim, c.vision_heads, pooled.data());
     t.c_proj.forward(pooled.data(), n, out.data() + first * embed);
   }
   return out;

@@ -6,6 +6,7 @@
 
 #include "clipkit/error.hpp"
 #include "core/parallel.hpp"
+#include "kernels/attention.hpp"
 #include "kernels/ops.hpp"
 #include "model/patches.hpp"
 #include "model/siglip/siglip.hpp"
@@ -71,30 +72,9 @@ std::vector<float> encode_images(const Weights& w, const float* pixels, size_t c
   // MAP head: the probe's query attends over each image's tokens, head by head.
   std::vector<float> kv(rows * 2 * width);
   v.kv.forward(x.data(), rows, kv.data());
-  const size_t heads = c.vision_heads, head_dim = width / heads;
-  const float scale = 1.0f / std::sqrt(static_cast<float>(head_dim));
   std::vector<float> pooled(count * width);
-  core::parallel_for(count * heads, [&](size_t begin, size_t end) {
-    std::vector<float> scores(tokens);
-    for (size_t task = begin; task < end; ++task) {
-      const size_t n = task / heads, h = task % heads;
-      const float* q = v.probe_q.data() + h * head_dim;
-      const float* rows_kv = kv.data() + n * tokens * 2 * width;
-      for (size_t j = 0; j < tokens; ++j) {
-        const float* k = rows_kv + j * 2 * width + h * head_dim;
-        float dot = 0;
-        for (size_t d = 0; d < head_dim; ++d) dot += q[d] * k[d];
-        scores[j] = dot * scale;
-      }
-      kernels::softmax(scores.data(), tokens);
-      float* out = pooled.data() + n * width + h * head_dim;
-      std::fill(out, out + head_dim, 0.0f);
-      for (size_t j = 0; j < tokens; ++j) {
-        const float* vv = rows_kv + j * 2 * width + width + h * head_dim;
-        for (size_t d = 0; d < head_dim; ++d) out[d] += scores[j] * vv[d];
-      }
-    }
-  });
+  kernels::pool_attention(v.probe_q.data(), /*q_stride=*/0, kv.data(), count, tokens, width, c.vision_heads,
+                          pooled.data());
   std::vector<float> y(count * width), h(count * width), mlp(count * c.head_mlp);
   v.proj.forward(pooled.data(), count, y.data());
   kernels::layer_norm(y.data(), count, width, v.head_norm_weight.data(), v.head_norm_bias.data(), h.data(),
