@@ -134,9 +134,8 @@ void Conv2d::forward(const float* x, size_t count, size_t height, size_t width, 
   try {
     const auto& cached = m.primitive(count, height, width, e);
     dnnl::stream stream(dnnl_engine());
-    std::vector<uint8_t> scratch(cached.scratch_bytes);
     memory scratch_mem(memory::desc({dim(std::max<size_t>(cached.scratch_bytes, 1))}, dt::u8, tag::a), dnnl_engine(),
-                       scratch.empty() ? nullptr : scratch.data());
+                       thread_scratchpad(cached.scratch_bytes));
     memory src_f32(memory::desc(nhwc_dims(count, s.in, height, width), dt::f32, tag::nhwc), dnnl_engine(),
                    const_cast<float*>(x));
     memory dst(memory::desc(nhwc_dims(count, s.out, oh, ow), dt::f32, tag::nhwc), dnnl_engine(), y);

@@ -17,11 +17,6 @@
 
 namespace clipkit::kernels {
 
-dnnl::engine& dnnl_engine() {
-  static dnnl::engine e(dnnl::engine::kind::cpu, 0);
-  return e;
-}
-
 namespace {
 
 using dnnl::memory;
@@ -228,9 +223,8 @@ void Linear::forward(const float* x, size_t rows, float* y, const Epilogue& e) c
   const Impl& m = *impl_;
   const auto& cached = m.primitive(rows, e);
   dnnl::stream stream(engine());
-  std::vector<uint8_t> scratch(cached.scratch_bytes);
   memory scratch_mem(memory::desc(dims2(1, std::max<size_t>(cached.scratch_bytes, 1)), dt::u8, tag::ab), engine(),
-                     scratch.empty() ? nullptr : scratch.data());
+                     thread_scratchpad(cached.scratch_bytes));
   memory::desc dst_f32(dims2(rows, m.out), dt::f32, tag::ab);
   try {
     if (m.precision == Precision::fp32) {

@@ -25,6 +25,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <vector>
 
@@ -74,11 +75,16 @@ struct Bottleneck {
   size_t stride = 1;
 };
 
+// Activation buffers kept between calls (a fresh 25 MB buffer faults in every page);
+// one set per concurrent caller, freed with the Tower.
+struct Workspaces;
+
 struct Tower {
   kernels::Conv2d stem[3];
   std::vector<Bottleneck> blocks;
   Buffer positional_embedding;
   kernels::Linear q, kv, c_proj;  // kv: k and v stacked, dim → 2·dim
+  std::shared_ptr<Workspaces> workspaces;
 };
 
 // Sets image_resolution, vision_{stages,layers,width,heads} (vision_patch_size 0) from

@@ -1,6 +1,8 @@
 // The ResNet image tower: BatchNorm folding, the oneDNN forward pass and its plain twin.
 #include <algorithm>
 #include <cmath>
+#include <memory>
+#include <mutex>
 
 #include "clipkit/error.hpp"
 #include "core/parallel.hpp"
@@ -10,6 +12,26 @@
 #include "model/resnet/resnet.hpp"
 
 namespace clipkit::model::resnet {
+
+struct Workspaces {
+  struct Set {
+    std::vector<float> x, t1, t2, y;
+  };
+  std::mutex mutex;
+  std::vector<std::unique_ptr<Set>> idle;
+
+  std::unique_ptr<Set> take() {
+    std::lock_guard<std::mutex> lock(mutex);
+    if (idle.empty()) return std::make_unique<Set>();
+    auto set = std::move(idle.back());
+    idle.pop_back();
+    return set;
+  }
+  void give_back(std::unique_ptr<Set> set) {
+    std::lock_guard<std::mutex> lock(mutex);
+    idle.push_back(std::move(set));
+  }
+};
 
 namespace {
 
@@ -82,6 +104,7 @@ Tower fold(const Params& p, const ModelConfig& c, kernels::Precision precision, 
   const auto conv_precision = precision == kernels::Precision::fp32 ? kernels::Precision::fp32
                                                                     : kernels::Precision::bf16;
   Tower t;
+  t.workspaces = std::make_shared<Workspaces>();
   size_t side = c.image_resolution;
   t.stem[0] = fold_conv(p.stem[0], conv_precision, side, side);
   side = p.stem[0].shape.output_size(side);
@@ -120,7 +143,8 @@ std::vector<float> encode_images(const ModelConfig& c, const Tower& t, const flo
   std::vector<float> out(count * embed);
   // Images go through in groups whose widest activation stays near 32 MB.
   const size_t group = std::clamp<size_t>((size_t{8} << 20) / widest_activation(c), 1, count);
-  std::vector<float> x, t1, t2, y;
+  std::unique_ptr<Workspaces::Set> set = t.workspaces->take();
+  std::vector<float>&x = set->x, &t1 = set->t1, &t2 = set->t2, &y = set->y;
   auto fit = [](std::vector<float>& v, size_t n) { if (v.size() < n) v.resize(n); };
   for (size_t first = 0; first < count; first += group) {
     const size_t n = std::min(group, count - first);
@@ -181,6 +205,7 @@ std::vector<float> encode_images(const ModelConfig& c, const Tower& t, const flo
     kernels::pool_attention(q.data(), dim, kv.data(), n, len, dim, c.vision_heads, pooled.data());
     t.c_proj.forward(pooled.data(), n, out.data() + first * embed);
   }
+  t.workspaces->give_back(std::move(set));  // not on an exception: that set is dropped
   return out;
 }
 
