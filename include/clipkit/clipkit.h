@@ -94,7 +94,8 @@ typedef enum clipkit_scoring {
 
 typedef struct clipkit_load_options {
   /* sizeof(clipkit_load_options) as the caller was compiled: set by
-   * clipkit_load_options_init, so that later versions can add fields at the end. */
+   * clipkit_load_options_init, so that later versions can add fields at the end.
+   * Fields are fixed-size integers and pointers, so bindings can lay the struct out. */
   size_t struct_size;
   /* The tokenizer file (bpe_simple_vocab_16e6.txt.gz, vocab.json, a SentencePiece
    * .model, Chinese-CLIP's vocab.txt). NULL: the model folder's, then $CLIPKIT_VOCAB,
@@ -103,11 +104,11 @@ typedef struct clipkit_load_options {
   /* A text tower from another checkpoint (M-CLIP), paired with the model's image
    * tower. NULL: none. */
   const char* text_model;
-  clipkit_precision precision; /* default CLIPKIT_PRECISION_FP32 */
+  int32_t precision;           /* a clipkit_precision; default CLIPKIT_PRECISION_FP32 */
   int32_t threads;             /* compute threads; 0 (default) = all cores */
-  int apply_exif_orientation;  /* rotate/flip photos as EXIF says; default 1 */
-  uint64_t max_pixels;         /* refuse larger images before decoding; default 100'000'000 */
-  int truncate;                /* over-long texts: cut (1, default) or refuse (0) */
+  int32_t apply_exif_orientation; /* rotate/flip photos as EXIF says; default 1 */
+  uint64_t max_pixels;         /* refuse larger images before decoding; default 100000000 */
+  int32_t truncate;            /* over-long texts: cut (1, default) or refuse (0) */
 } clipkit_load_options;
 
 /* Fills *options with the defaults above. */

@@ -26,12 +26,11 @@ clipkit_status to_status(ErrorCode code) {
   return CLIPKIT_INTERNAL;
 }
 
-clipkit_status fail(clipkit_status status, const char* message) noexcept {
+clipkit_status fail(clipkit_status status, const char* function, const char* message) noexcept {
   try {
-    last_message = message;
+    last_message.assign(function).append(": ").append(message);
     last_error = last_message.c_str();
   } catch (...) {
-    // No memory for the message itself: a static one still says what happened.
     last_error = "out of memory (while recording an error message)";
   }
   return status;

@@ -14,8 +14,9 @@
 namespace clipkit::capi {
 
 clipkit_status to_status(ErrorCode code);
-// Records `message` as the calling thread's last error and returns `status`. Never throws.
-clipkit_status fail(clipkit_status status, const char* message) noexcept;
+// Records "<function>: <message>" as the calling thread's last error and returns
+// `status`. Never throws: without memory for the text, a fixed message stands in.
+clipkit_status fail(clipkit_status status, const char* function, const char* message) noexcept;
 
 // `function`: the C function's name, put in front of every message so that a binding's
 // exception says which call failed.
@@ -25,13 +26,13 @@ clipkit_status guard(const char* function, Body&& body) noexcept {
     body();
     return CLIPKIT_OK;
   } catch (const Error& e) {
-    return fail(to_status(e.code()), (std::string(function) + ": " + e.what()).c_str());
+    return fail(to_status(e.code()), function, e.what());
   } catch (const std::bad_alloc&) {
-    return fail(CLIPKIT_RESOURCE_EXHAUSTED, "out of memory");
+    return fail(CLIPKIT_RESOURCE_EXHAUSTED, function, "out of memory");
   } catch (const std::exception& e) {
-    return fail(CLIPKIT_INTERNAL, (std::string(function) + ": " + e.what()).c_str());
+    return fail(CLIPKIT_INTERNAL, function, e.what());
   } catch (...) {
-    return fail(CLIPKIT_INTERNAL, "unknown exception");
+    return fail(CLIPKIT_INTERNAL, function, "unknown exception");
   }
 }
 

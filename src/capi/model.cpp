@@ -38,7 +38,7 @@ ClipOptions clip_options(const clipkit_load_options* given) {
     case CLIPKIT_PRECISION_INT8: options.model.precision = Precision::int8; break;
     default:
       throw Error(ErrorCode::invalid_argument,
-                  "options->precision is " + std::to_string(static_cast<int>(o.precision)) +
+                  "options->precision is " + std::to_string(o.precision) +
                       ": use CLIPKIT_PRECISION_FP32, _BF16 or _INT8");
   }
   if (o.threads < 0)

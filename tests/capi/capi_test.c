@@ -312,7 +312,7 @@ static void test_errors(clipkit_model* model) {
                 CLIPKIT_INVALID_ARGUMENT);
   EXPECT_ERROR_HAS("clipkit_load_options_init");
   clipkit_load_options_init(&options);
-  options.precision = (clipkit_precision)7;
+  options.precision = 7;
   EXPECT_STATUS(clipkit_model_load(SHARED("fixtures/models/tiny_quickgelu/model.jit.pt"), &options, &none),
                 CLIPKIT_INVALID_ARGUMENT);
   CHECK(none == NULL, "out_model set on failure");
