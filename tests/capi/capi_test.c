@@ -4,6 +4,7 @@
  * the sanitizer build too, where LeakSanitizer fails it for any handle left unfreed.
  * Paths come from CMake: CLIPKIT_SHARED_DIR, CLIPKIT_TEST_TMP (a folder of its own). */
 #include <math.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -318,6 +319,25 @@ static void test_errors(clipkit_model* model) {
   CHECK(none == NULL, "out_model set on failure");
 }
 
+/* clipkit_last_error() is per thread: a failure on another thread leaves ours as it was. */
+static void* fail_on_other_thread(void* model) {
+  const char* empty = "";
+  float out[32];
+  clipkit_status status = clipkit_embed_texts((const clipkit_model*)model, &empty, 1, 0, out, 32);
+  return strstr(clipkit_last_error(), "empty text") && status == CLIPKIT_INVALID_ARGUMENT ? model : NULL;
+}
+
+static void test_thread_local_error(clipkit_model* model) {
+  int32_t dim;
+  EXPECT_STATUS(clipkit_model_embed_dim(NULL, &dim), CLIPKIT_INVALID_ARGUMENT);
+  pthread_t thread;
+  void* result = NULL;
+  CHECK(pthread_create(&thread, NULL, fail_on_other_thread, model) == 0 && pthread_join(thread, &result) == 0 &&
+            result == model,
+        "the other thread's error");
+  EXPECT_ERROR_HAS("clipkit_model_embed_dim: model is NULL");
+}
+
 static void test_index(clipkit_model* model) {
   enum { kDim = 32 };
   const char* db = TMP("capi.clipkit");
@@ -422,6 +442,7 @@ int main(void) {
   test_model(model);
   test_embeddings(model);
   test_errors(model);
+  test_thread_local_error(model);
   test_index(model);
   clipkit_model_free(model);
   if (failures) {
