@@ -26,11 +26,14 @@
  *    clipkit_last_error() holds a message naming the file/text/argument and the problem
  *    (thread-local: each thread sees its own last failure). Out-parameters are left
  *    unchanged on failure. Successful calls do not clear the message (as errno).
+ *    Messages start with the function's name, e.g. "clipkit_model_load: x.pt: …".
  *  - No C++ exception crosses this API; a NULL handle or pointer argument is refused
  *    with CLIPKIT_INVALID_ARGUMENT (never a crash), out of memory is
  *    CLIPKIT_RESOURCE_EXHAUSTED.
- *  - Text is UTF-8, NUL-terminated. Paths are NUL-terminated bytes, passed to the OS as
- *    they are (on Linux they need not be UTF-8).
+ *  - Text is UTF-8, NUL-terminated; text that is not valid UTF-8 is refused
+ *    (CLIPKIT_INVALID_ARGUMENT). Paths are NUL-terminated bytes, passed to the OS as
+ *    they are (on Linux they need not be UTF-8; search hits give them back exactly, and
+ *    as UTF-8 for display: clipkit_hit).
  *  - Float buffers belong to the caller and are row-major: n embeddings are n × dim
  *    floats. Each output buffer comes with its capacity in elements; a buffer smaller
  *    than the result is refused (CLIPKIT_INVALID_ARGUMENT, saying the size needed)
