@@ -35,21 +35,6 @@ void add_model_options(CLI::App& app, ModelArgs& args, bool images) {
   }
 }
 
-std::optional<std::filesystem::path> default_model_path() {
-  namespace fs = std::filesystem;
-  std::error_code ec;
-  // Installed: <prefix>/bin/clipkit → <prefix>/share/clipkit/models/emoji-clip.
-  const fs::path exe = fs::read_symlink("/proc/self/exe", ec);
-  if (!ec) {
-    const fs::path installed = exe.parent_path().parent_path() / "share" / "clipkit" / "models" / "emoji-clip";
-    if (fs::is_directory(installed, ec)) return installed;
-  }
-  // Built from a checkout: the source tree's copy.
-  const fs::path source = CLIPKIT_DEFAULT_MODEL_DIR;
-  if (fs::is_directory(source, ec)) return source;
-  return std::nullopt;
-}
-
 std::filesystem::path resolve_model_path(const ModelArgs& args) {
   if (!args.model.empty()) return args.model;
   if (const char* env = std::getenv("CLIPKIT_MODEL"); env && *env) return env;
@@ -181,48 +166,7 @@ std::string fixed(double value, int precision) {
   return buf;
 }
 
-nlohmann::json model_json(const Model& model) {
-  const ModelInfo& info = model.info();
-  const ModelConfig& c = info.config;
-  nlohmann::json j = {{"format", info.format},
-          {"architecture", info.architecture},
-          {"dtype", info.dtype},
-          {"activation", to_string(c.activation)},
-          {"parameters", info.parameters},
-          {"precision", to_string(info.precision)},
-          {"weight_bytes", info.weight_bytes},
-          {"embed_dim", c.embed_dim},
-          {"image_resolution", c.image_resolution},
-          {"vision", {{"width", c.vision_width}, {"layers", c.vision_layers}, {"heads", c.vision_heads},
-                      {"patch_size", c.vision_patch_size}, {"resnet_stages", c.vision_stages}}},
-          {"text", {{"width", c.text_width}, {"layers", c.text_layers}, {"heads", c.text_heads},
-                    {"context_length", c.context_length}, {"vocab_size", c.vocab_size}}},
-          {"logit_scale", model.logit_scale()},
-          {"family", info.family},
-          {"scoring", to_string(info.scoring)},
-          {"logit_bias", model.logit_bias()},
-          {"preprocess", {{"size", info.preprocess.size}, {"mean", info.preprocess.mean},
-                          {"std", info.preprocess.std},
-                          {"resize_mode", to_string(info.preprocess.resize_mode)},
-                          {"interpolation", to_string(info.preprocess.interpolation)},
-                          {"order", to_string(info.preprocess.order)}}}};
-  nlohmann::json choices = nlohmann::json::object();
-  for (const auto& [what, value] : info.choices) choices[what] = value;
-  j["choices"] = choices;
-  if (info.tokenizer.kind == "sentencepiece")
-    j["tokenizer"] = {{"kind", info.tokenizer.kind}, {"conventions", info.tokenizer.conventions},
-                      {"clean", info.tokenizer.clean}};
-  else
-    j["tokenizer"] = {{"kind", info.tokenizer.kind}};
-  put_path(j, "path", info.path.string());
-  if (!info.text_model_path.empty()) {
-    nlohmann::json text = {{"family", info.text_family}, {"format", info.text_format},
-                           {"architecture", info.text_architecture}};
-    put_path(text, "path", info.text_model_path.string());
-    j["text_model"] = text;
-  }
-  return j;
-}
+nlohmann::json model_json(const Model& model) { return nlohmann::json::parse(model_info_json(model)); }
 
 nlohmann::json floats_json(std::span<const float> values) {
   return nlohmann::json(std::vector<float>(values.begin(), values.end()));

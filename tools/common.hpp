@@ -43,9 +43,9 @@ std::filesystem::path registry_path();
 // pull() with a progress line per file on stderr.
 PulledModel pull_with_progress(const RegistryEntry& entry, bool offline, bool quiet);
 
-// --model, else $CLIPKIT_MODEL, else the embedded default (models/emoji-clip).
+// --model, else $CLIPKIT_MODEL, else the embedded default (models/emoji-clip,
+// clipkit::default_model_path).
 std::filesystem::path resolve_model_path(const ModelArgs& args);
-std::optional<std::filesystem::path> default_model_path();
 ClipOptions clip_options(const ModelArgs& args);
 Clip load_clip(const ModelArgs& args);
 
@@ -74,6 +74,7 @@ std::string json_text(const nlohmann::json& value);
 // "%.4f"
 std::string fixed(double value, int precision = 4);
 
+// clipkit::model_info_json as a JSON value.
 nlohmann::json model_json(const Model& model);
 nlohmann::json floats_json(std::span<const float> values);
 

@@ -139,6 +139,19 @@ struct ModelOptions {
   Precision precision = Precision::fp32;
 };
 
+class Model;
+
+// What a loaded model is, as one JSON object (UTF-8 text): format, architecture, dtype,
+// dims, precision, scoring, preprocess, tokenizer and every choice read from its files —
+// what `clipkit info --json` prints and the C API's clipkit_model_info_json returns.
+// Paths that are not valid UTF-8 are shown with U+FFFD, their bytes in "<key>_b64".
+std::string model_info_json(const Model& model);
+
+// The embedded default model (models/emoji-clip): installed beside the running program
+// (<exe>/../share/clipkit/models/emoji-clip), under the install prefix, or in the source
+// tree this library was built from. nullopt when none of them exists.
+std::optional<std::filesystem::path> default_model_path();
+
 class Model {
  public:
   // Loads a checkpoint file (.pt, .bin, .safetensors) or folder (Hugging Face,
