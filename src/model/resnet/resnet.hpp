@@ -96,7 +96,8 @@ void add_resnet_tensors(ShapeList& out, const ModelConfig& config);
 Params take_params(io::Checkpoint& ckpt, const ModelConfig& config);
 // Folds every BatchNorm into its convolution (in double, stored fp32) and packs the
 // convolutions (fp32, or bf16 when `precision` is bf16 or int8) and the attention
-// pool's projections (fp32). `bytes` receives the resident size.
+// pool's projections (q and k/v in `precision`, c_proj fp32). `bytes` receives the
+// resident size.
 Tower fold(const Params& params, const ModelConfig& config, kernels::Precision precision, size_t& bytes);
 
 // pixels: count × 3 × R × R (CHW). Returns count × embed_dim (encode_image).
