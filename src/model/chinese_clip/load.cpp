@@ -50,9 +50,12 @@ class StatedConfig {
     const json& s = section(text);
     const auto it = s.find("layer_norm_eps");
     if (it == s.end() || it->is_null()) return text ? 1e-12f : 1e-5f;
-    if (!it->is_number() || !(it->get<double>() > 0) || !(it->get<double>() < 1))
-      corrupt("\"" + where(text) + "layer_norm_eps\" is " + core::json_excerpt(*it) +
-              ", expected a number between 0 and 1");
+    if (!it->is_number() || !(it->get<double>() > 0) || !(it->get<double>() < 1)) {
+      // An lvalue key: "…" + a temporary std::string trips GCC 12's -Wrestrict (a false
+      // positive in the inlined basic_string::insert).
+      const std::string key = where(text) + "layer_norm_eps";
+      corrupt("\"" + key + "\" is " + core::json_excerpt(*it) + ", expected a number between 0 and 1");
+    }
     return it->get<float>();
   }
   // A dimension the config states must be the one the weights have.
