@@ -8,6 +8,9 @@
 # and CPack makes a Debian package of that tree (scripts/package).
 include(GNUInstallDirs)
 include(CMakePackageConfigHelpers)
+# `make install` and cpack install what is built, without building `all` (tests,
+# benchmarks) first: scripts/package builds just the CLI and libclipkit.so.
+set(CMAKE_SKIP_INSTALL_ALL_DEPENDENCY ON)
 
 # default_model_path() climbs from the installed library to its prefix (src/model/default_model.cpp).
 target_compile_definitions(clipkit_model PRIVATE CLIPKIT_INSTALL_LIBDIR="${CMAKE_INSTALL_LIBDIR}")
@@ -104,4 +107,5 @@ set(CPACK_DEBIAN_PACKAGE_DESCRIPTION
  default model.")
 set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)
 set(CPACK_DEBIAN_PACKAGE_GENERATE_SHLIBS ON)
+set(CPACK_DEBIAN_PACKAGE_GENERATE_SHLIBS_POLICY ">=")   # shlibs: a later 0.x serves programs built on this one
 include(CPack)
