@@ -40,8 +40,12 @@ set_target_properties(clipkit_shared PROPERTIES
   LINK_DEPENDS ${PROJECT_SOURCE_DIR}/cmake/libclipkit.map)
 target_link_options(clipkit_shared PRIVATE
   "LINKER:--version-script=${PROJECT_SOURCE_DIR}/cmake/libclipkit.map" "LINKER:--as-needed")
-if(NOT CLIPKIT_SANITIZE)
-  # Every symbol resolved at link time (sanitizer builds leave the runtime's to the program).
+if(CLIPKIT_SANITIZE)
+  # Sanitizer and fuzz builds (scripts/test's build-asan) test the code through the static
+  # layers; the shipped library is not built there unless asked for by name.
+  set_target_properties(clipkit_shared PROPERTIES EXCLUDE_FROM_ALL ON)
+else()
+  # Every symbol resolved at link time.
   target_link_options(clipkit_shared PRIVATE "LINKER:--no-undefined")
 endif()
 target_include_directories(clipkit_shared PUBLIC
