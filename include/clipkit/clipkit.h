@@ -121,7 +121,8 @@ typedef struct clipkit_model clipkit_model;
 
 /* Loads a checkpoint file (.pt, .bin, .safetensors) or folder (Hugging Face, open_clip)
  * with its tokenizer. path NULL: $CLIPKIT_MODEL, else the embedded default model
- * (emoji-clip, installed under <prefix>/share/clipkit/models or in the source tree);
+ * (emoji-clip: <prefix>/share/clipkit/models of the installed libclipkit.so or program,
+ * or the source tree);
  * CLIPKIT_NOT_FOUND when there is none. options NULL: the defaults. On success
  * *out_model is a new model to release with clipkit_model_free.
  * Errors: NOT_FOUND (no such file, no vocabulary), CORRUPT_DATA, UNSUPPORTED,

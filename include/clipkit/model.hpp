@@ -148,8 +148,10 @@ class Model;
 std::string model_info_json(const Model& model);
 
 // The embedded default model (models/emoji-clip): installed beside the running program
-// (<exe>/../share/clipkit/models/emoji-clip), under the install prefix, or in the source
-// tree this library was built from. nullopt when none of them exists.
+// (<exe>/../share/clipkit/models/emoji-clip), beside the installed shared library
+// (<prefix>/lib/libclipkit.so.N → <prefix>/share/clipkit/models/emoji-clip), under the
+// install prefix, or in the source tree this library was built from. nullopt when none
+// of them exists.
 std::optional<std::filesystem::path> default_model_path();
 
 class Model {
