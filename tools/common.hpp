@@ -16,6 +16,7 @@
 #include "clipkit/utf8.hpp"
 
 #include "clipkit/clipkit.hpp"
+#include "clipkit/cluster.hpp"
 
 namespace clipkit::tools {
 
@@ -95,5 +96,9 @@ void add_search(CLI::App& app, std::ostream& out);
 void add_dedupe(CLI::App& app, std::ostream& out);
 void add_serve(CLI::App& app, std::ostream& out);
 void add_pull(CLI::App& app, std::ostream& out);
+void add_cluster(CLI::App& app, std::ostream& out);  // enqueue, worker, shard, cluster (tools/cluster.cpp)
+// For clipkit search --nats (tools/cluster.cpp).
+Clip load_clip_for_cluster(const ModelArgs& args, const std::string& nats);
+void print_cluster_search(const cluster::ClusterSearch& found, bool json, std::ostream& out);
 
 }  // namespace clipkit::tools

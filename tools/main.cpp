@@ -42,6 +42,7 @@ int main(int argc, char** argv) {
   add_dedupe(app, out);
   add_serve(app, out);
   add_pull(app, out);
+  add_cluster(app, out);
   // CLI11 would treat an unknown command as a stray argument, and `clipkit frobnicate
   // --help` would print the general help and succeed: name the mistake instead.
   const std::string first = argc > 1 ? argv[1] : "";

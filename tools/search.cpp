@@ -1,4 +1,5 @@
 // clipkit search — the indexed images closest to a text, an image file, or an indexed image.
+#include "clipkit/cluster.hpp"
 #include "common.hpp"
 
 namespace clipkit::tools {
@@ -6,7 +7,8 @@ namespace clipkit::tools {
 void add_search(CLI::App& app, std::ostream& out) {
   struct Args {
     ModelArgs model;
-    std::string db, text, image, like;
+    std::string db, nats, text, image, like;
+    int deadline_ms = 2000;
     size_t k = 10;
     std::optional<float> threshold;
     bool exact = false, hnsw = false, json = false;
@@ -15,7 +17,12 @@ void add_search(CLI::App& app, std::ostream& out) {
   auto args = std::make_shared<Args>();
   CLI::App* sub = app.add_subcommand("search", "find indexed images by text, by an image file, or like an indexed image");
   add_model_options(*sub, args->model, true);
-  sub->add_option("--db", args->db, "the index database file")->required();
+  auto* db = sub->add_option("--db", args->db, "the index database file");
+  sub->add_option("--nats", args->nats, "search a clipkit cluster instead (NATS URL or comma-separated list)")
+      ->excludes(db);
+  sub->add_option("--deadline", args->deadline_ms, "with --nats: milliseconds to wait for the shards")
+      ->check(CLI::Range(1, 600000))
+      ->capture_default_str();
   sub->add_option("text", args->text, "what to look for, in words");
   sub->add_option("-i,--image", args->image, "an image file to look for");
   sub->add_option("--like", args->like, "an indexed file: images like it");
@@ -36,6 +43,18 @@ void add_search(CLI::App& app, std::ostream& out) {
     if (queries != 1)
       throw Error(ErrorCode::invalid_argument, "give exactly one query: TEXT, --image FILE or --like PATH");
     require_utf8(args->text, "the query TEXT");
+    if (args->db.empty() == args->nats.empty()) throw Error(ErrorCode::invalid_argument, "give --db FILE or --nats URL");
+    if (!args->nats.empty()) {
+      if (!args->like.empty()) throw Error(ErrorCode::invalid_argument, "--like needs --db (a cluster search takes TEXT or --image)");
+      Clip clip = load_clip_for_cluster(args->model, args->nats);
+      auto query = normalized(args->text.empty() ? clip.embed_image_file(args->image) : clip.embed_text(args->text));
+      cluster::SearchRequest request;
+      request.k = args->k;
+      request.threshold = args->threshold;
+      request.deadline = std::chrono::milliseconds(args->deadline_ms);
+      print_cluster_search(cluster::search(args->nats, query, request), args->json, out);
+      return;
+    }
     auto index = ImageIndex::open(args->db, false);
     SearchOptions options;
     options.k = args->k;

@@ -47,6 +47,13 @@ struct ModelIdentity {
 };
 // Embeds the probe text and image with `clip`.
 ModelIdentity identify(const Clip& clip);
+// Whether two identities are the same model: same dimension, and both probe embeddings
+// agree to cosine > 0.999 (the same weights on another CPU or precision still match).
+bool same_model(const ModelIdentity& a, const ModelIdentity& b);
+// The identity as JSON text, and back. to_json throws Error(invalid_argument) for a path
+// that is not valid UTF-8; from_json Error(corrupt_data), naming `where`.
+std::string to_json(const ModelIdentity& identity);
+ModelIdentity model_identity_from_json(const std::string& text, const std::string& where);
 
 struct SearchHit {
   int64_t id = 0;        // the file's row id in the database
@@ -159,6 +166,15 @@ class ImageIndex {
 
   // All vectors, row-major count × dim, with their ids in the same order.
   void all_vectors(std::vector<int64_t>& ids, std::vector<float>& vectors) const;
+
+  // Records files whose vectors were made elsewhere (a cluster's workers) in one
+  // transaction: files[i] with the unit vector vectors[i·dim, (i+1)·dim), or, when
+  // files[i].error is set, as unreadable (its slot in `vectors` is not read). A row at
+  // the same path is replaced in place (same id): putting a file twice is a no-op the
+  // second time. Returns the row ids. The database must record a model (bind_model);
+  // a vector that is not finite or not of its dimension is refused (invalid_argument)
+  // before anything is written.
+  std::vector<int64_t> put(std::span<const IndexedFile> files, std::span<const float> vectors);
 
   // Builds the HNSW graph over all vectors and saves it beside the database.
   void build_hnsw(const HnswOptions& options = {});

@@ -172,15 +172,17 @@ double cosine_part(const std::vector<float>& a, const std::vector<float>& b, siz
 
 }  // namespace
 
+bool same_model(const ModelIdentity& a, const ModelIdentity& b) {
+  const size_t half = static_cast<size_t>(std::max(a.dim, 0));
+  return a.dim == b.dim && a.fingerprint.size() == 2 * half && b.fingerprint.size() == 2 * half &&
+         cosine_part(a.fingerprint, b.fingerprint, 0, half) > 0.999 &&
+         cosine_part(a.fingerprint, b.fingerprint, half, 2 * half) > 0.999;
+}
+
 void ImageIndex::bind_model(const ModelIdentity& identity, VectorType type) {
   std::lock_guard db(impl_->db_mutex);
   const ModelIdentity recorded = impl_->store->adopt_model(identity, type);
-  const size_t half = static_cast<size_t>(identity.dim);
-  const bool same = recorded.dim == identity.dim && recorded.fingerprint.size() == 2 * half &&
-                    identity.fingerprint.size() == 2 * half &&
-                    cosine_part(recorded.fingerprint, identity.fingerprint, 0, half) > 0.999 &&
-                    cosine_part(recorded.fingerprint, identity.fingerprint, half, 2 * half) > 0.999;
-  if (!same)
+  if (!same_model(recorded, identity))
     throw Error(ErrorCode::invalid_argument,
                 impl_->path.string() + ": indexed with another model (" + recorded.model_path +
                     (recorded.text_model_path.empty() ? "" : " + text model " + recorded.text_model_path) + ", " +
@@ -245,6 +247,38 @@ std::vector<SearchHit> ImageIndex::search(std::span<const float> query, const Se
   for (const auto& [score, row] : search::top_k(scores, options.k, options.threshold, exclude_row))
     hits.push_back({snap->ids[row], snap->paths[row], score});
   return hits;
+}
+
+std::vector<int64_t> ImageIndex::put(std::span<const IndexedFile> files, std::span<const float> vectors) {
+  std::lock_guard db(impl_->db_mutex);
+  Store& store = *impl_->store;
+  const size_t dim = static_cast<size_t>(store.dim());
+  if (dim == 0) throw Error(ErrorCode::invalid_argument, impl_->path.string() + ": no model recorded yet (bind_model first)");
+  if (vectors.size() != files.size() * dim)
+    throw Error(ErrorCode::invalid_argument, impl_->path.string() + ": " + std::to_string(files.size()) + " files need " +
+                                                 std::to_string(files.size() * dim) + " vector values, not " +
+                                                 std::to_string(vectors.size()));
+  for (size_t i = 0; i < files.size(); ++i) {
+    if (!files[i].error.empty()) continue;
+    const float* v = vectors.data() + i * dim;
+    if (!std::all_of(v, v + dim, [](float x) { return std::isfinite(x); }))
+      throw Error(ErrorCode::invalid_argument, files[i].path + ": a vector with a value that is not finite");
+  }
+  std::vector<int64_t> ids;
+  search::Transaction tx(store.db());
+  for (size_t i = 0; i < files.size(); ++i) {
+    const IndexedFile& f = files[i];
+    FileRecord rec{0, f.path, f.size, f.mtime_ns, f.hash, f.error, false};
+    if (f.error.empty())
+      store.put(rec, store.encode(vectors.subspan(i * dim, dim)));
+    else
+      store.put(rec, {});
+    auto stored = store.record_by_path(f.path);
+    ids.push_back(stored ? stored->id : 0);
+  }
+  store.bump_generation();
+  tx.commit();
+  return ids;
 }
 
 std::vector<float> ImageIndex::vector(int64_t id) const {

@@ -36,24 +36,21 @@ std::string storage_path(const fs::path& path) { return fs::absolute(path).lexic
 
 namespace {
 
-struct Found {
-  std::string path;
-  int64_t size = 0;
-  int64_t mtime_ns = 0;
-};
-
 int64_t mtime_ns(const fs::path& path, std::error_code& ec) {
   auto t = fs::last_write_time(path, ec);
   return ec ? 0 : std::chrono::duration_cast<std::chrono::nanoseconds>(t.time_since_epoch()).count();
 }
 
-// Size -1 when it cannot be read: never equal to a recorded size, so it is read again.
+}  // namespace
+
 Found stat_file(const fs::path& path) {
   std::error_code e;
   const auto size = fs::file_size(path, e);
   const int64_t mtime = mtime_ns(path, e);
   return {storage_path(path), e ? -1 : static_cast<int64_t>(size), mtime};
 }
+
+namespace {
 
 bool under(const std::string& path, const std::string& root, bool root_is_dir) {
   if (!root_is_dir) return path == root;
@@ -114,15 +111,10 @@ class ResultQueue {
 
 }  // namespace
 
-IndexReport index_files(Store& store, const Clip& clip, std::span<const fs::path> roots, const IndexOptions& options) {
-  const auto start = std::chrono::steady_clock::now();
-  auto elapsed = [&] { return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count(); };
-  IndexReport report;
-  const size_t batch = std::clamp<size_t>(options.batch, 1, 4096);
-
-  // 1. Walk. Missing roots are an error before anything changes.
-  std::vector<std::pair<std::string, bool>> root_paths;  // (path, is_dir)
-  std::vector<Found> found;
+Walk walk_images(std::span<const fs::path> roots) {
+  Walk walk;
+  auto& root_paths = walk.roots;
+  auto& found = walk.files;
   for (const fs::path& root : roots) {
     std::error_code ec;
     const auto status = fs::status(root, ec);
@@ -153,6 +145,19 @@ IndexReport index_files(Store& store, const Clip& clip, std::span<const fs::path
   std::sort(found.begin(), found.end(), [](const Found& a, const Found& b) { return a.path < b.path; });
   found.erase(std::unique(found.begin(), found.end(), [](const Found& a, const Found& b) { return a.path == b.path; }),
               found.end());
+  return walk;
+}
+
+IndexReport index_files(Store& store, const Clip& clip, std::span<const fs::path> roots, const IndexOptions& options) {
+  const auto start = std::chrono::steady_clock::now();
+  auto elapsed = [&] { return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count(); };
+  IndexReport report;
+  const size_t batch = std::clamp<size_t>(options.batch, 1, 4096);
+
+  // 1. Walk. Missing roots are an error before anything changes.
+  Walk walked = walk_images(roots);
+  const std::vector<std::pair<std::string, bool>>& root_paths = walked.roots;
+  const std::vector<Found>& found = walked.files;
   report.scanned = found.size();
 
   // 2. Compare with the store.

@@ -20,6 +20,23 @@ bool has_image_extension(const std::filesystem::path& path);
 // The absolute, lexically normal form under which paths are stored.
 std::string storage_path(const std::filesystem::path& path);
 
+struct Found {
+  std::string path;  // storage_path
+  int64_t size = 0;  // -1 when it cannot be read: never equal to a recorded size, so it is read again
+  int64_t mtime_ns = 0;
+};
+Found stat_file(const std::filesystem::path& path);
+
+// The image files under `roots` (folders recursively, skipping hidden names, by
+// extension; files as given), sorted by path, each once; and the roots as
+// (storage path, is a folder). Throws Error naming a root that is missing or neither a
+// file nor a folder (a FIFO would block the reader) before anything is read.
+struct Walk {
+  std::vector<std::pair<std::string, bool>> roots;
+  std::vector<Found> files;
+};
+Walk walk_images(std::span<const std::filesystem::path> roots);
+
 // Largest file the indexer reads into memory.
 inline constexpr uint64_t kMaxFileBytes = 1ull << 30;
 

@@ -86,19 +86,7 @@ void Store::set_meta(const std::string& key, const std::string& value) {
 std::optional<ModelIdentity> Store::model() {
   auto text = meta("model");
   if (!text) return std::nullopt;
-  try {
-    auto j = nlohmann::json::parse(*text);
-    ModelIdentity m;
-    m.model_path = j.at("model_path").get<std::string>();
-    m.vocab_path = j.at("vocab_path").get<std::string>();
-    m.text_model_path = j.value("text_model_path", std::string());  // absent before text models
-    m.description = j.at("description").get<std::string>();
-    m.dim = j.at("dim").get<int>();
-    m.fingerprint = j.at("fingerprint").get<std::vector<float>>();
-    return m;
-  } catch (const nlohmann::json::exception& e) {
-    throw Error(ErrorCode::corrupt_data, db_.path().string() + ": the recorded model does not parse: " + e.what());
-  }
+  return model_identity_from_json(*text, db_.path().string() + ": the recorded model");
 }
 
 VectorType Store::vector_type() {
@@ -122,21 +110,7 @@ ModelIdentity Store::adopt_model(const ModelIdentity& m, VectorType type) {
   Transaction tx(db_);
   recorded = model();
   if (!recorded) {
-    nlohmann::json j = {{"model_path", m.model_path},
-                        {"text_model_path", m.text_model_path},
-                        {"vocab_path", m.vocab_path},
-                        {"description", m.description},
-                        {"dim", m.dim},
-                        {"fingerprint", m.fingerprint}};
-    std::string text;
-    try {
-      text = j.dump();
-    } catch (const nlohmann::json::type_error&) {
-      // The record is JSON text; a lossy path would send later runs to the wrong file.
-      throw Error(ErrorCode::invalid_argument, "the model path " + m.model_path + " or its vocabulary " + m.vocab_path +
-                                                   " is not valid UTF-8, which the index cannot record; move or "
-                                                   "link them to a UTF-8 path");
-    }
+    const std::string text = to_json(m);
     set_meta("model", text);
     set_meta("dim", std::to_string(m.dim));
     set_meta("vector_type", to_string(type));
@@ -145,6 +119,47 @@ ModelIdentity Store::adopt_model(const ModelIdentity& m, VectorType type) {
   load_model_meta();
   return recorded ? *recorded : m;
 }
+
+}  // namespace clipkit::search
+
+namespace clipkit {
+
+std::string to_json(const ModelIdentity& m) {
+  nlohmann::json j = {{"model_path", m.model_path},
+                      {"text_model_path", m.text_model_path},
+                      {"vocab_path", m.vocab_path},
+                      {"description", m.description},
+                      {"dim", m.dim},
+                      {"fingerprint", m.fingerprint}};
+  try {
+    return j.dump();
+  } catch (const nlohmann::json::type_error&) {
+    // The record is JSON text; a lossy path would send later runs to the wrong file.
+    throw Error(ErrorCode::invalid_argument, "the model path " + m.model_path + " or its vocabulary " + m.vocab_path +
+                                                 " is not valid UTF-8, which the index cannot record; move or "
+                                                 "link them to a UTF-8 path");
+  }
+}
+
+ModelIdentity model_identity_from_json(const std::string& text, const std::string& where) {
+  try {
+    auto j = nlohmann::json::parse(text);
+    ModelIdentity m;
+    m.model_path = j.at("model_path").get<std::string>();
+    m.vocab_path = j.at("vocab_path").get<std::string>();
+    m.text_model_path = j.value("text_model_path", std::string());  // absent before text models
+    m.description = j.at("description").get<std::string>();
+    m.dim = j.at("dim").get<int>();
+    m.fingerprint = j.at("fingerprint").get<std::vector<float>>();
+    return m;
+  } catch (const nlohmann::json::exception& e) {
+    throw Error(ErrorCode::corrupt_data, where + " does not parse: " + e.what());
+  }
+}
+
+}  // namespace clipkit
+
+namespace clipkit::search {
 
 int64_t Store::generation() {
   auto g = meta("generation");
