@@ -7,6 +7,11 @@
 //
 //   search_bench --data clustered --n 100000 --dim 512 --m 32 --ef-construction 200
 //                --ef 16,32,64,128,256 --queries 200 --threads 2   (one command line)
+//
+// --ivfpq NLIST:M,… adds faiss IVF-PQ indexes (what `clipkit shard` builds, docs/scale.md):
+// per setting the training time and size, then for each --nprobe the recall@10 of the
+// codes alone and after re-ranking --refine·10 candidates by their full vectors (the
+// shard reads those from its SQLite index; here they are in memory).
 #include <algorithm>
 #include <atomic>
 #include <cmath>
@@ -24,6 +29,7 @@
 
 #include "kernels/blas.hpp"
 #include "search/exact.hpp"
+#include "cluster/ivfpq.hpp"
 #include "search/hnsw.hpp"
 
 using namespace clipkit;
@@ -142,6 +148,9 @@ int main(int argc, char** argv) {
   Mixture mix;
   std::vector<size_t> efs = {16, 32, 64, 128, 256, 512};
   bool skip_hnsw = false, bad = false;
+  std::vector<std::pair<size_t, size_t>> ivf_settings;  // nlist, pq m
+  std::vector<size_t> nprobes = {8, 16, 32, 64};
+  std::vector<size_t> refines = {4, 16};
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
     auto next = [&]() -> std::string { return i + 1 < argc ? argv[++i] : "0"; };
@@ -157,6 +166,23 @@ int main(int argc, char** argv) {
     else if (a == "--spread") mix.spread = std::stof(next());
     else if (a == "--decay") mix.decay = std::stof(next());
     else if (a == "--no-hnsw") skip_hnsw = true;
+    else if (a == "--refine") {
+      refines.clear();
+      std::stringstream list(next());
+      for (std::string e; std::getline(list, e, ',');) refines.push_back(std::stoull(e));
+    }
+    else if (a == "--ivfpq") {
+      std::stringstream list(next());
+      for (std::string e; std::getline(list, e, ',');) {
+        const size_t colon = e.find(':');
+        if (colon == std::string::npos) bad = true;
+        else ivf_settings.emplace_back(std::stoull(e.substr(0, colon)), std::stoull(e.substr(colon + 1)));
+      }
+    } else if (a == "--nprobe") {
+      nprobes.clear();
+      std::stringstream list(next());
+      for (std::string e; std::getline(list, e, ',');) nprobes.push_back(std::stoull(e));
+    }
     else if (a == "--ef") {
       efs.clear();
       std::stringstream list(next());
@@ -169,7 +195,8 @@ int main(int argc, char** argv) {
       std::fprintf(stderr,
                    "usage: search_bench [--data uniform|clustered] [--n N] [--dim D] [--queries Q] [--m M]\n"
                    "       [--ef-construction E] [--ef A,B,C] [--threads T] [--target R] [--no-hnsw]\n"
-                   "       [--clusters C] [--spread S] [--decay A]   (clustered data)\n");
+                   "       [--clusters C] [--spread S] [--decay A]   (clustered data)\n"
+                   "       [--ivfpq NLIST:M,...] [--nprobe A,B,...] [--refine R,S,...]\n");
       return 2;
     }
   }
@@ -219,6 +246,56 @@ int main(int argc, char** argv) {
               summarize(top1).median, summarize(top10).median, pair / 1000);
   std::printf("exact: min %.2f / median %.2f / max %.2f ms per query\n", e.min, e.median, e.max);
   std::fflush(stdout);
+
+  std::vector<int64_t> ids(n);
+  for (size_t i = 0; i < n; ++i) ids[i] = static_cast<int64_t>(i);
+  for (const auto& [nlist, pq_m] : ivf_settings) {
+    const double rss_before = rss_mb();
+    const auto t_train = Clock::now();
+    auto ivf = cluster::IvfPq::train(vectors, ids, dim, {nlist, pq_m, 0});
+    const double train_s = ms_since(t_train) / 1000;
+    std::printf("ivfpq nlist=%zu m=%zu (%zu bytes/vector + 8-byte id): trained and filled in %.1f s, RSS +%.0f MB\n",
+                nlist, pq_m, pq_m, train_s, rss_mb() - rss_before);
+    std::fflush(stdout);
+    for (size_t nprobe : nprobes) {
+      std::vector<double> raw_ms;
+      size_t raw_found = 0;
+      for (size_t q = 0; q < queries; ++q) {
+        const auto s0 = Clock::now();
+        auto raw = ivf->search({query_vectors.data() + q * dim, dim}, k, nprobe);
+        raw_ms.push_back(ms_since(s0));
+        for (const auto& [score, id] : raw) raw_found += truth[q].count(static_cast<size_t>(id));
+      }
+      std::printf("ivfpq nlist=%zu m=%zu nprobe=%zu: codes only: recall@10 %.4f, median %.3f ms", nlist, pq_m, nprobe,
+                  static_cast<double>(raw_found) / static_cast<double>(queries * k), summarize(raw_ms).median);
+      for (size_t refine : refines) {
+        std::vector<double> refined_ms;
+        size_t refined_found = 0;
+        for (size_t q = 0; q < queries; ++q) {
+          std::span<const float> query(query_vectors.data() + q * dim, dim);
+          const auto s0 = Clock::now();
+          auto candidates = ivf->search(query, k * refine, nprobe);
+          std::vector<std::pair<float, int64_t>> rescored;
+          for (const auto& [approx, id] : candidates) {
+            const float* v = vectors.data() + static_cast<size_t>(id) * dim;
+            float dot = 0;
+            for (size_t d = 0; d < dim; ++d) dot += v[d] * query[d];
+            rescored.emplace_back(dot, id);
+          }
+          const size_t keep = std::min(k, rescored.size());
+          std::partial_sort(rescored.begin(), rescored.begin() + static_cast<std::ptrdiff_t>(keep), rescored.end(),
+                            [](const auto& a, const auto& b) { return a.first > b.first; });
+          rescored.resize(keep);
+          refined_ms.push_back(ms_since(s0));
+          for (const auto& [score, id] : rescored) refined_found += truth[q].count(static_cast<size_t>(id));
+        }
+        std::printf("; re-ranking %zu: recall@10 %.4f, median %.3f ms", k * refine,
+                    static_cast<double>(refined_found) / static_cast<double>(queries * k), summarize(refined_ms).median);
+      }
+      std::printf("\n");
+      std::fflush(stdout);
+    }
+  }
   if (skip_hnsw) return 0;
 
   std::vector<int64_t> labels(n);

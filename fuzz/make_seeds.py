@@ -25,7 +25,7 @@ import zipfile
 import zlib
 
 TARGETS = ["pickle", "zip", "torch_zip", "safetensors", "png", "jpeg", "gif", "bmp", "webp",
-           "exif", "tokenizer", "sentencepiece", "wordpiece", "http"]
+           "exif", "tokenizer", "sentencepiece", "wordpiece", "http", "cluster"]
 
 
 # ---------------------------------------------------------------- EXIF (TIFF) blocks
@@ -858,6 +858,26 @@ def copy_shared_images(shared, names):
     return out
 
 
+def cluster_seeds():
+    """Cluster messages (src/cluster/messages.cpp), each behind the byte that picks its decoder."""
+    def s(b):
+        return struct.pack("<I", len(b)) + b
+
+    def floats(v):
+        return struct.pack("<I", len(v)) + b"".join(struct.pack("<f", x) for x in v)
+    job = b"CKJ1" + s(b"/photos/a.png") + s(b"ab" * 32)
+    result = (b"CKR1" + s(b"ab:cd") + s(b"/photos/\xff.png") + s(b"ab" * 32) + struct.pack("<QQ", 1234, 5678)
+              + s(b"0123456789abcdef") + s(b"") + floats([0.6, 0.8]))
+    unreadable = (b"CKR1" + s(b"ab:cd") + s(b"/p.png") + s(b"") + struct.pack("<QQ", 0, 0) + s(b"k")
+                  + s(b"/p.png: truncated") + floats([]))
+    failure = b"CKF1" + s(b"/p.png") + s(b"delivered 6 times") + struct.pack("<I", 6)
+    query = b"CKQ1" + struct.pack("<IBf", 10, 1, 0.25) + floats([1.0, 0.0])
+    answer = (b"CKA1" + struct.pack("<I", 1) + s(b"r1") + struct.pack("<QQ", 300, 2) + s(b"exact") + s(b"")
+              + struct.pack("<I", 2) + struct.pack("<f", 0.9) + s(b"/a.png") + struct.pack("<f", 0.5) + s(b"/b.png"))
+    return {"job": b"\x00" + job, "result": b"\x01" + result, "unreadable": b"\x01" + unreadable,
+            "failure": b"\x02" + failure, "query": b"\x03" + query, "answer": b"\x04" + answer}
+
+
 def write_dict(path, entries):
     with open(path, "w", encoding="utf-8") as f:
         for e in entries:
@@ -893,6 +913,7 @@ def main():
         "sentencepiece": sentencepiece_seeds(tokenizer_seeds(shared)),
         "wordpiece": wordpiece_seeds(tokenizer_seeds(shared)),
         "http": http_seeds(pngs["rgb"], bmps["rgb24"]),
+        "cluster": cluster_seeds(),
     }
     assert sorted(seeds) == sorted(TARGETS)
     total = 0

@@ -53,6 +53,7 @@ std::unique_ptr<IvfPq> IvfPq::train(std::span<const float> vectors, std::span<co
     ivf->quantizer_ = std::make_unique<faiss::IndexFlatIP>(static_cast<faiss::Index::idx_t>(dim));
     ivf->index_ = std::make_unique<faiss::IndexIVFPQ>(ivf->quantizer_.get(), dim, nlist, m, 8, faiss::METRIC_INNER_PRODUCT);
     ivf->index_->cp.seed = 1234;
+    ivf->index_->cp.spherical = true;  // unit vectors, inner product: unit centroids (spherical k-means)
     ivf->index_->pq.cp.seed = 1234;
     ivf->index_->train(static_cast<faiss::Index::idx_t>(n_train), train_x);
     ivf->index_->add_with_ids(static_cast<faiss::Index::idx_t>(count), vectors.data(), ids.data());

@@ -1,6 +1,6 @@
-// cluster_images DIR N — writes N distinct small pictures (64×64 24-bit BMP: a coloured
-// background with a few rectangles and discs, seeded by the file's number) for the
-// loopback cluster test. Same N, same files.
+// cluster_images DIR N [SIZE] — writes N distinct pictures (SIZE×SIZE 24-bit BMP, 64 by
+// default: a coloured background with a few rectangles and discs, seeded by the file's
+// number) for the loopback cluster test and bench/cluster_throughput. Same N, same files.
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
@@ -11,14 +11,19 @@
 #include <vector>
 
 int main(int argc, char** argv) {
-  if (argc != 3) {
-    std::fprintf(stderr, "usage: cluster_images DIR N\n");
+  if (argc != 3 && argc != 4) {
+    std::fprintf(stderr, "usage: cluster_images DIR N [SIZE]\n");
     return 2;
   }
   const std::filesystem::path dir = argv[1];
   const int n = std::atoi(argv[2]);
   std::filesystem::create_directories(dir);
-  constexpr int W = 64, H = 64, row = W * 3;  // 192 bytes: no padding
+  const int side = argc == 4 ? std::atoi(argv[3]) : 64;
+  if (side < 4 || side > 4096 || side % 4 != 0) {
+    std::fprintf(stderr, "cluster_images: SIZE must be a multiple of 4 from 4 to 4096\n");
+    return 2;
+  }
+  const int W = side, H = side, row = W * 3;  // a multiple of 4 bytes: no padding
   for (int i = 0; i < n; ++i) {
     std::mt19937 rng(static_cast<uint32_t>(1000 + i));
     auto u = [&](int lo, int hi) { return std::uniform_int_distribution<int>(lo, hi)(rng); };
@@ -29,7 +34,7 @@ int main(int argc, char** argv) {
     const int shapes = u(1, 4);
     for (int s = 0; s < shapes; ++s) {
       const int col[3] = {u(0, 255), u(0, 255), u(0, 255)};
-      const int cx = u(0, W - 1), cy = u(0, H - 1), r = u(4, 24);
+      const int cx = u(0, W - 1), cy = u(0, H - 1), r = u(W / 16, W * 3 / 8);
       const bool disc = u(0, 1) == 1;
       for (int y = 0; y < H; ++y)
         for (int x = 0; x < W; ++x) {
