@@ -182,6 +182,9 @@ void add_cluster(CLI::App& app, std::ostream& out) {
     sub->add_option("--nlist", args->options.nlist, "IVF lists (default about 4·√vectors)");
     sub->add_option("--pq", args->options.pq_m, "PQ sub-quantizers, bytes per vector (default dim/8)");
     sub->add_option("--nprobe", args->options.nprobe, "IVF lists searched per query")->capture_default_str();
+    sub->add_option("--refine", args->options.refine, "re-rank this many times k candidates by their stored vectors")
+        ->check(CLI::Range(1, 1000))
+        ->capture_default_str();
     sub->add_flag("-q,--quiet", args->quiet, "no progress lines on stderr");
     sub->callback([args] {
       cluster::ShardOptions options = args->options;
@@ -199,6 +202,7 @@ void add_cluster(CLI::App& app, std::ostream& out) {
       std::string nats;
       cluster::InitOptions options;
       int ack_wait = 60;
+      int64_t dedup_window = 86400;
     };
     auto init = std::make_shared<InitArgs>();
     CLI::App* isub = group->add_subcommand("init", "create the streams and the bucket (idempotent)");
@@ -208,9 +212,15 @@ void add_cluster(CLI::App& app, std::ostream& out) {
     isub->add_option("--ack-wait", init->ack_wait, "seconds before an unacked job goes to another worker")
         ->check(CLI::Range(1, 86400))
         ->capture_default_str();
+    isub->add_option("--dedup-window", init->dedup_window,
+                     "seconds a job's id is remembered (re-enqueueing within it is a no-op; each id held costs server "
+                     "memory, see docs/scale.md)")
+        ->check(CLI::Range(int64_t{1}, int64_t{30} * 86400))
+        ->capture_default_str();
     isub->callback([init, &out] {
       cluster::InitOptions options = init->options;
       options.ack_wait = std::chrono::seconds(init->ack_wait);
+      options.duplicate_window = std::chrono::seconds(init->dedup_window);
       cluster::init(init->nats, options);
       out << "cluster ready: " << options.shards << " shards, " << options.replicas << " replicas\n";
     });

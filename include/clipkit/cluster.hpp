@@ -93,8 +93,8 @@ struct ShardOptions {
   size_t ivf_min = 200'000;
   size_t nlist = 0;             // 0: about 4·√vectors, at most 65536
   size_t pq_m = 0;              // sub-quantizers; 0: dim / 8 (64 bytes for 512-d), at least 1
-  size_t nprobe = 32;
-  size_t refine = 4;
+  size_t nprobe = 16;
+  size_t refine = 16;           // re-rank refine·k candidates by their stored vectors (docs/scale.md)
   StopFlag stop;
   Log log;
 };

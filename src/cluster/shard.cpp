@@ -27,6 +27,7 @@ struct Replica {
   const ShardOptions* options = nullptr;
   std::unique_ptr<ImageIndex> index;
   std::atomic<uint64_t> vectors{0}, lag{0};
+  std::atomic<int> dim{0};  // the cluster's model's, once known
   std::mutex ivf_mutex;
   std::shared_ptr<IvfPq> ivf;  // set once trained
 
@@ -47,7 +48,6 @@ struct Replica {
 
   AnswerMessage search(const QueryMessage& q) {
     AnswerMessage a = answer_base();
-    const int dim = index->stats().dim;
     if (dim == 0) return a;  // nothing here yet
     if (q.vector.size() != static_cast<size_t>(dim)) {
       a.error = "a " + std::to_string(q.vector.size()) + "-d query for a shard of " + std::to_string(dim) + "-d vectors";
@@ -85,10 +85,9 @@ struct Replica {
     std::vector<int64_t> ids;
     std::vector<float> all;
     index->all_vectors(ids, all);
-    const size_t dim = static_cast<size_t>(index->stats().dim);
     if (options->log) options->log("training IVF-PQ on " + std::to_string(ids.size()) + " vectors");
     const auto start = Clock::now();
-    auto trained = IvfPq::train(all, ids, dim, {options->nlist, options->pq_m, 0});
+    auto trained = IvfPq::train(all, ids, static_cast<size_t>(dim.load()), {options->nlist, options->pq_m, 0});
     std::lock_guard lock(ivf_mutex);
     ivf = std::shared_ptr<IvfPq>(std::move(trained));
     if (options->log)
@@ -171,6 +170,7 @@ void run_shard(const std::string& url, const ShardOptions& options) {
     if (!text) return false;
     const ModelIdentity identity = model_identity_from_json(*text, "the model recorded by the cluster at " + url);
     r.index->bind_model(identity, VectorType::f32);  // refuses a folder made with another model
+    r.dim = identity.dim;
     model_key = short_hash({reinterpret_cast<const uint8_t*>(text->data()), text->size()});
     return true;
   };
@@ -227,11 +227,20 @@ void run_shard(const std::string& url, const ShardOptions& options) {
 
   const int batch = static_cast<int>(std::clamp<size_t>(options.batch, 1, 4096));
   auto last_lag_check = Clock::now() - std::chrono::seconds(10);
+  // Counting rows reads the whole table: at most every 2 s while busy, and when idle.
+  auto last_count = Clock::now();
+  bool count_stale = false;
+  auto recount = [&] {
+    r.vectors = r.index->stats().vectors;
+    last_count = Clock::now();
+    count_stale = false;
+  };
   while (!(options.stop && options.stop())) {
     natsMsgList list{nullptr, 0};
     jsErrCode ferr = static_cast<jsErrCode>(0);
     natsStatus s = natsSubscription_Fetch(&list, results.get(), batch, 1000, &ferr);
     if (s == NATS_TIMEOUT || (s == NATS_OK && list.Count == 0)) {
+      if (count_stale) recount();
       if (Clock::now() - last_lag_check > std::chrono::seconds(1)) {
         last_lag_check = Clock::now();
         jsConsumerInfo* ci = nullptr;
@@ -260,7 +269,7 @@ void run_shard(const std::string& url, const ShardOptions& options) {
     std::vector<IndexedFile> files;
     std::vector<float> vectors;
     std::vector<natsMsg*> taken;
-    const size_t dim = static_cast<size_t>(r.index->stats().dim);
+    const size_t dim = static_cast<size_t>(r.dim.load());
     uint64_t pending_after = 0;
     for (Msg& m : msgs) {
       jsMsgMetaData* meta = nullptr;
@@ -310,7 +319,8 @@ void run_shard(const std::string& url, const ShardOptions& options) {
           }
         ivf->add(add_vectors, add_ids);
       }
-      r.vectors = r.index->stats().vectors;
+      count_stale = true;
+      if (Clock::now() - last_count > std::chrono::seconds(2) || r.vectors.load() < options.ivf_min) recount();
       r.lag = pending_after;
       r.maybe_train();
     }

@@ -211,10 +211,9 @@ WorkerReport run_worker(const std::string& url, const Clip& clip, const WorkerOp
           continue;
         }
         nats.publish_js(names::results(shard_of(p.result.path, config.shards)), encode(p.result), p.id);
-        jsErrCode aerr = static_cast<jsErrCode>(0);
         // If this ack is lost the job comes back, and its result is published again
-        // under the same id: the stream drops it.
-        natsMsg_AckSync(p.msg.get(), nullptr, &aerr);
+        // under the same id: the stream drops it. So the ack need not wait for an answer.
+        natsMsg_Ack(p.msg.get(), nullptr);
         ++(p.result.error.empty() ? report.embedded : report.errors);
       } catch (const Error& e) {
         // JetStream did not take the result: the job is not acked, so it comes back.
