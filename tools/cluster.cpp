@@ -157,7 +157,10 @@ void add_cluster(CLI::App& app, std::ostream& out) {
         options.idle = std::chrono::milliseconds(args->idle_ms);
       }
       const auto report = cluster::run_worker(args->nats, clip, options);
-      out << "embedded " << report.embedded << ", unreadable " << report.errors << ", given up " << report.failed << "\n";
+      const size_t done = report.embedded + report.errors;
+      out << "embedded " << report.embedded << ", unreadable " << report.errors << ", given up " << report.failed << " in "
+          << fixed(report.seconds, 2) << " s ("
+          << fixed(report.seconds > 0 ? static_cast<double>(done) / report.seconds : 0, 1) << " images/s)\n";
     });
   }
   // clipkit shard

@@ -76,6 +76,7 @@ struct WorkerReport {
   size_t embedded = 0;  // results published with a vector
   size_t errors = 0;    // results published with the reason the file could not be read
   size_t failed = 0;    // jobs given up after max_deliveries
+  double seconds = 0;   // from the first job received to the last result published
 };
 // Pulls jobs, embeds them with `clip` (decoding the next batch while the model runs),
 // publishes results, acks. Records the model in a new cluster; refuses (invalid_argument)

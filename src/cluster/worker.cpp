@@ -8,6 +8,7 @@
 #include <chrono>
 #include <cmath>
 #include <future>
+#include <optional>
 #include <thread>
 
 #include "clipkit/cluster.hpp"
@@ -144,6 +145,7 @@ WorkerReport run_worker(const std::string& url, const Clip& clip, const WorkerOp
   WorkerReport report;
   const size_t dim = static_cast<size_t>(clip.model().embed_dim());
   auto last_job = Clock::now();
+  std::optional<Clock::time_point> first_job;
   std::future<Batch> next = std::async(std::launch::async, fetch_and_prepare);
   for (;;) {
     Batch current = next.get();
@@ -163,6 +165,7 @@ WorkerReport run_worker(const std::string& url, const Clip& clip, const WorkerOp
       continue;
     }
     last_job = Clock::now();
+    if (!first_job) first_job = last_job;
     next = std::async(std::launch::async, fetch_and_prepare);  // decodes while the model runs
 
     std::vector<float> pixels;
@@ -221,6 +224,7 @@ WorkerReport run_worker(const std::string& url, const Clip& clip, const WorkerOp
         say(options, std::string("not done, will come back: ") + e.what());
       }
     }
+    report.seconds = std::chrono::duration<double>(Clock::now() - *first_job).count();
     say(options, "embedded " + std::to_string(report.embedded) + ", unreadable " + std::to_string(report.errors) +
                      ", given up " + std::to_string(report.failed));
   }
