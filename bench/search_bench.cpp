@@ -140,6 +140,22 @@ double status_mb(const char* key) {
   return 0;
 }
 
+// Runs `search(q)` (→ (score, id) hits) for every query q: the ms each took, and how many
+// of the hits are among the query's true neighbours.
+template <class Search>
+std::pair<std::vector<double>, size_t> timed_recall(size_t queries, const std::vector<std::unordered_set<size_t>>& truth,
+                                                    Search&& search) {
+  std::vector<double> ms;
+  size_t found = 0;
+  for (size_t q = 0; q < queries; ++q) {
+    const auto start = Clock::now();
+    const auto hits = search(q);
+    ms.push_back(ms_since(start));
+    for (const auto& [score, id] : hits) found += truth[q].count(static_cast<size_t>(id));
+  }
+  return {ms, found};
+}
+
 int main(int argc, char** argv) {
   size_t n = 100'000, dim = 512, queries = 200, k = 10, m = 32, ef_construction = 200;
   int threads = 0;
@@ -151,6 +167,12 @@ int main(int argc, char** argv) {
   std::vector<std::pair<size_t, size_t>> ivf_settings;  // nlist, pq m
   std::vector<size_t> nprobes = {8, 16, 32, 64};
   std::vector<size_t> refines = {4, 16};
+  auto numbers = [](const std::string& text) {  // "8,16,32"
+    std::vector<size_t> list;
+    std::stringstream in(text);
+    for (std::string e; std::getline(in, e, ',');) list.push_back(std::stoull(e));
+    return list;
+  };
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
     auto next = [&]() -> std::string { return i + 1 < argc ? argv[++i] : "0"; };
@@ -166,11 +188,7 @@ int main(int argc, char** argv) {
     else if (a == "--spread") mix.spread = std::stof(next());
     else if (a == "--decay") mix.decay = std::stof(next());
     else if (a == "--no-hnsw") skip_hnsw = true;
-    else if (a == "--refine") {
-      refines.clear();
-      std::stringstream list(next());
-      for (std::string e; std::getline(list, e, ',');) refines.push_back(std::stoull(e));
-    }
+    else if (a == "--refine") refines = numbers(next());
     else if (a == "--ivfpq") {
       std::stringstream list(next());
       for (std::string e; std::getline(list, e, ',');) {
@@ -179,14 +197,10 @@ int main(int argc, char** argv) {
         else ivf_settings.emplace_back(std::stoull(e.substr(0, colon)), std::stoull(e.substr(colon + 1)));
       }
     } else if (a == "--nprobe") {
-      nprobes.clear();
-      std::stringstream list(next());
-      for (std::string e; std::getline(list, e, ',');) nprobes.push_back(std::stoull(e));
+      nprobes = numbers(next());
     }
     else if (a == "--ef") {
-      efs.clear();
-      std::stringstream list(next());
-      for (std::string e; std::getline(list, e, ',');) efs.push_back(std::stoull(e));
+      efs = numbers(next());
     } else {
       bad = true;
     }
@@ -258,25 +272,15 @@ int main(int argc, char** argv) {
                 nlist, pq_m, pq_m, train_s, rss_mb() - rss_before);
     std::fflush(stdout);
     for (size_t nprobe : nprobes) {
-      std::vector<double> raw_ms;
-      size_t raw_found = 0;
-      for (size_t q = 0; q < queries; ++q) {
-        const auto s0 = Clock::now();
-        auto raw = ivf->search({query_vectors.data() + q * dim, dim}, k, nprobe);
-        raw_ms.push_back(ms_since(s0));
-        for (const auto& [score, id] : raw) raw_found += truth[q].count(static_cast<size_t>(id));
-      }
+      const auto [raw_ms, raw_found] =
+          timed_recall(queries, truth, [&](size_t q) { return ivf->search({query_vectors.data() + q * dim, dim}, k, nprobe); });
       std::printf("ivfpq nlist=%zu m=%zu nprobe=%zu: codes only: recall@10 %.4f, median %.3f ms", nlist, pq_m, nprobe,
                   static_cast<double>(raw_found) / static_cast<double>(queries * k), summarize(raw_ms).median);
       for (size_t refine : refines) {
-        std::vector<double> refined_ms;
-        size_t refined_found = 0;
-        for (size_t q = 0; q < queries; ++q) {
+        const auto [refined_ms, refined_found] = timed_recall(queries, truth, [&](size_t q) {
           std::span<const float> query(query_vectors.data() + q * dim, dim);
-          const auto s0 = Clock::now();
-          auto candidates = ivf->search(query, k * refine, nprobe);
           std::vector<std::pair<float, int64_t>> rescored;
-          for (const auto& [approx, id] : candidates) {
+          for (const auto& [approx, id] : ivf->search(query, k * refine, nprobe)) {
             const float* v = vectors.data() + static_cast<size_t>(id) * dim;
             float dot = 0;
             for (size_t d = 0; d < dim; ++d) dot += v[d] * query[d];
@@ -286,9 +290,8 @@ int main(int argc, char** argv) {
           std::partial_sort(rescored.begin(), rescored.begin() + static_cast<std::ptrdiff_t>(keep), rescored.end(),
                             [](const auto& a, const auto& b) { return a.first > b.first; });
           rescored.resize(keep);
-          refined_ms.push_back(ms_since(s0));
-          for (const auto& [score, id] : rescored) refined_found += truth[q].count(static_cast<size_t>(id));
-        }
+          return rescored;
+        });
         std::printf("; re-ranking %zu: recall@10 %.4f, median %.3f ms", k * refine,
                     static_cast<double>(refined_found) / static_cast<double>(queries * k), summarize(refined_ms).median);
       }
@@ -314,14 +317,8 @@ int main(int argc, char** argv) {
   std::optional<size_t> reached;
   for (size_t ef : efs) {
     for (size_t w = 0; w < std::min<size_t>(queries, 10); ++w) graph->search({query_vectors.data() + w * dim, dim}, k, ef);
-    std::vector<double> ms;
-    size_t found = 0;
-    for (size_t q = 0; q < queries; ++q) {
-      const auto s = Clock::now();
-      auto hits = graph->search({query_vectors.data() + q * dim, dim}, k, ef);
-      ms.push_back(ms_since(s));
-      for (const auto& [score, label] : hits) found += truth[q].count(static_cast<size_t>(label));
-    }
+    const auto [ms, found] =
+        timed_recall(queries, truth, [&](size_t q) { return graph->search({query_vectors.data() + q * dim, dim}, k, ef); });
     const Stats h = summarize(ms);
     const double recall = static_cast<double>(found) / static_cast<double>(queries * k);
     if (!reached && recall >= target) reached = ef;

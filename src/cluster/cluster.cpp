@@ -65,29 +65,21 @@ void init(const std::string& url, const InitOptions& options) {
                                                  " shards, not " + std::to_string(options.shards) +
                                                  " (shards are fixed when the cluster is made)");
 
-  const std::string results_subjects = "clipkit.results.*";
-  const char* jobs_subjects[] = {names::kJobs};
-  const char* result_subjects[] = {results_subjects.c_str(), names::kFailed};
-  jsStreamConfig jobs;
-  jsStreamConfig_Init(&jobs);
-  jobs.Name = names::kJobsStream;
-  jobs.Subjects = jobs_subjects;
-  jobs.SubjectsLen = 1;
-  jobs.Retention = js_WorkQueuePolicy;
-  jobs.Storage = js_FileStorage;
-  jobs.Replicas = config.replicas;
-  jobs.Duplicates = options.duplicate_window.count() * kNsPerSecond;
-  ensure_stream(nats, jobs);
-  jsStreamConfig results;
-  jsStreamConfig_Init(&results);
-  results.Name = names::kResultsStream;
-  results.Subjects = result_subjects;
-  results.SubjectsLen = 2;
-  results.Retention = js_LimitsPolicy;
-  results.Storage = js_FileStorage;
-  results.Replicas = config.replicas;
-  results.Duplicates = options.duplicate_window.count() * kNsPerSecond;
-  ensure_stream(nats, results);
+  // Both streams: file storage, replicated, de-duplicated by message id over the window.
+  auto stream = [&](const char* name, std::vector<const char*> subjects, jsRetentionPolicy retention) {
+    jsStreamConfig cfg;
+    jsStreamConfig_Init(&cfg);
+    cfg.Name = name;
+    cfg.Subjects = subjects.data();
+    cfg.SubjectsLen = static_cast<int>(subjects.size());
+    cfg.Retention = retention;
+    cfg.Storage = js_FileStorage;
+    cfg.Replicas = config.replicas;
+    cfg.Duplicates = options.duplicate_window.count() * kNsPerSecond;
+    ensure_stream(nats, cfg);
+  };
+  stream(names::kJobsStream, {names::kJobs}, js_WorkQueuePolicy);     // a job leaves when acked
+  stream(names::kResultsStream, {"clipkit.results.*", names::kFailed}, js_LimitsPolicy);  // kept
 
   // The workers' shared durable consumer: explicit acks, redelivery after ack_wait.
   jsConsumerConfig cc;
