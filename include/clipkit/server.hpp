@@ -11,6 +11,7 @@
 //   GET  /                      the web page
 //   GET  /api/health            {"status": "ok"}
 //   GET  /api/stats             files, vectors, errors, dim, model, hnsw
+//   (from a sharded source, search results also carry "shards", "missing" and "partial")
 //   GET  /api/search?q=TEXT&k=N&threshold=T    search by text
 //   POST /api/search            {"text": …} or {"like": ID} (not both), optional "k", "threshold"
 //   POST /api/search/image?k=N  body: the image bytes (or multipart field "image")
@@ -40,6 +41,9 @@
 #include <chrono>
 #include <cstddef>
 #include <memory>
+#include <optional>
+#include <span>
+#include <vector>
 #include <string>
 
 #include "clipkit/clip.hpp"
@@ -61,10 +65,28 @@ struct ServerOptions {
   std::chrono::milliseconds request_timeout{10000};  // for a head to arrive; longest body pause
 };
 
+// What a Server searches: a local ImageIndex (index_source), or anything else that
+// answers the same four questions — `clipkit serve --nats` gives a cluster's.
+struct SourceAnswer {
+  std::vector<SearchHit> hits;
+  int shards = 0;             // > 0 for a sharded source: then the answer says which answered
+  std::vector<int> missing;   // shards that did not answer: the hits are partial
+};
+class SearchSource {
+ public:
+  virtual ~SearchSource() = default;
+  virtual SourceAnswer search(std::span<const float> query, const SearchOptions& options) const = 0;
+  virtual std::vector<float> vector(int64_t id) const = 0;        // a "like" query; Error not_found
+  virtual std::optional<IndexedFile> file(int64_t id) const = 0;  // /api/images/ID; nullopt: not indexed
+  virtual IndexStats stats() const = 0;
+};
+std::shared_ptr<const SearchSource> index_source(std::shared_ptr<const ImageIndex> index);
+
 class Server {
  public:
   // clip may be null: then only searches by indexed image ("like") work.
   Server(std::shared_ptr<const Clip> clip, std::shared_ptr<const ImageIndex> index, const ServerOptions& options = {});
+  Server(std::shared_ptr<const Clip> clip, std::shared_ptr<const SearchSource> source, const ServerOptions& options = {});
   ~Server();
   Server(const Server&) = delete;
   Server& operator=(const Server&) = delete;

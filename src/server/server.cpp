@@ -138,9 +138,32 @@ void check_fields(const json& body, std::initializer_list<const char*> known) {
 
 }  // namespace
 
+namespace {
+
+class IndexSource : public SearchSource {
+ public:
+  explicit IndexSource(std::shared_ptr<const ImageIndex> index) : index_(std::move(index)) {}
+  SourceAnswer search(std::span<const float> query, const SearchOptions& options) const override {
+    return {index_->search(query, options), 0, {}};
+  }
+  std::vector<float> vector(int64_t id) const override { return index_->vector(id); }
+  std::optional<IndexedFile> file(int64_t id) const override { return index_->file(id); }
+  IndexStats stats() const override { return index_->stats(); }
+
+ private:
+  std::shared_ptr<const ImageIndex> index_;
+};
+
+}  // namespace
+
+std::shared_ptr<const SearchSource> index_source(std::shared_ptr<const ImageIndex> index) {
+  if (!index) throw Error(ErrorCode::invalid_argument, "Server needs an index");
+  return std::make_shared<IndexSource>(std::move(index));
+}
+
 struct Server::Impl {
   std::shared_ptr<const Clip> clip;
-  std::shared_ptr<const ImageIndex> index;
+  std::shared_ptr<const SearchSource> index;
   ServerOptions options;
   HttpServer http;
   std::unique_ptr<server::Connections> connections;
@@ -177,7 +200,8 @@ struct Server::Impl {
     return o;
   }
 
-  json results(const std::vector<SearchHit>& hits, std::chrono::steady_clock::time_point start) const {
+  json results(const SourceAnswer& answer, std::chrono::steady_clock::time_point start) const {
+    const std::vector<SearchHit>& hits = answer.hits;
     json list = json::array();
     for (size_t i = 0; i < hits.size(); ++i) {
       const std::string name = std::filesystem::path(hits[i].path).filename().string();
@@ -196,7 +220,13 @@ struct Server::Impl {
       list.push_back(std::move(hit));
     }
     const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
-    return {{"results", list}, {"took_ms", ms}};
+    json j = {{"results", list}, {"took_ms", ms}};
+    if (answer.shards > 0) {  // a cluster: never a silent partial answer
+      j["shards"] = answer.shards;
+      j["missing"] = answer.missing;
+      j["partial"] = !answer.missing.empty();
+    }
+    return j;
   }
 
   // The length is checked before anything else: tokenizing costs time in proportion to
@@ -387,6 +417,9 @@ struct Server::Impl {
 };
 
 Server::Server(std::shared_ptr<const Clip> clip, std::shared_ptr<const ImageIndex> index, const ServerOptions& options)
+    : Server(std::move(clip), index_source(std::move(index)), options) {}
+
+Server::Server(std::shared_ptr<const Clip> clip, std::shared_ptr<const SearchSource> index, const ServerOptions& options)
     : impl_(std::make_unique<Impl>()) {
   if (!index) throw Error(ErrorCode::invalid_argument, "Server needs an index");
   impl_->clip = std::move(clip);

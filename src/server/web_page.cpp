@@ -110,7 +110,10 @@ function show(body, what) {
     card.append(img, meta);
     resultsEl.append(card);
   }
-  setStatus(body.results.length + " results for " + what + " (" + body.took_ms.toFixed(1) + " ms)");
+  let line = body.results.length + " results for " + what + " (" + body.took_ms.toFixed(1) + " ms)";
+  if (body.partial)
+    line += " \u2014 PARTIAL: shard(s) " + body.missing.join(", ") + " of " + body.shards + " did not answer";
+  setStatus(line);
 }
 
 async function run(what, promise) {

@@ -156,9 +156,38 @@ compare blue "blue"
 compare image --image "$work/images/img0042.bmp"
 [ "$(jq -r '.results[0].path' "$work/image.cluster.json")" = "$work/images/img0042.bmp" ] || fail "the image query did not find itself first"
 
+# clipkit serve --nats: the web app's API over the cluster gives the same hits, and serves
+# the image bytes of a hit by the id it gave.
+"$clipkit" serve --nats "$urls" --port 0 --threads 1 2> "$work/serve.log" &
+pid[serve]=$!
+deadline=$(($(now) + 30))
+until grep -q "on http://127.0.0.1:" "$work/serve.log"; do
+  [ "$(now)" -lt $deadline ] || fail "serve --nats never started: $(cat "$work/serve.log")"
+  sleep 0.2
+done
+serve_port=$(sed -n 's|.*on http://127.0.0.1:\([0-9]*\)/.*|\1|p' "$work/serve.log" | head -n 1)
+http_get() {  # URL-PATH OUT: the body into OUT (headers dropped)
+  exec 5<>/dev/tcp/127.0.0.1/"$serve_port"
+  printf 'GET %s HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n' "$1" >&5
+  local line
+  while IFS= read -r -u 5 line; do [ "$line" = $'\r' ] && break; done
+  cat <&5 > "$2"
+  exec 5<&-
+}
+http_get "/api/search?q=blue&k=5" "$work/serve.json"
+[ "$(jq -c '[.results[].path]' "$work/serve.json")" = "$(jq -c '[.results[0:5][].path]' "$work/blue.cluster.json")" ] ||
+  fail "serve --nats: $(cat "$work/serve.json")"
+[ "$(jq -c '[.shards, .partial]' "$work/serve.json")" = '[2,false]' ] || fail "serve --nats: $(cat "$work/serve.json")"
+http_get "$(jq -r '.results[0].url' "$work/serve.json")" "$work/served.bin"
+cmp -s "$work/served.bin" "$(jq -r '.results[0].path' "$work/serve.json")" || fail "serve --nats served other bytes for the first hit"
+echo "serve --nats: the same top 5, and the first hit's bytes"
+
 # With a shard's replicas all gone, a search says so (partial), never silently.
 kill -9 "${pid[shard1a]}" "${pid[shard1b]}"
 unset 'pid[shard1a]' 'pid[shard1b]'
+http_get "/api/search?q=blue&k=5" "$work/serve_partial.json"
+[ "$(jq -c '[.partial, .missing]' "$work/serve_partial.json")" = '[true,[1]]' ] ||
+  fail "serve --nats with shard 1 down: $(cat "$work/serve_partial.json")"
 "$clipkit" search --nats "$urls" -k 5 --json --deadline 1500 "blue" > "$work/partial.json" 2> "$work/partial.log"
 [ "$(jq -c '[.partial, .missing]' "$work/partial.json")" = '[true,[1]]' ] || fail "partial search: $(cat "$work/partial.json")"
 grep -q "PARTIAL results: shard(s) 1 did not answer" <("$clipkit" search --nats "$urls" -k 5 --deadline 1500 "blue" 2>&1 >/dev/null) ||
@@ -173,8 +202,8 @@ fi
 grep -q "embeds with another model" "$work/other.log" || fail "another model: $(cat "$work/other.log")"
 
 # Stop what is left with SIGTERM: each returns.
-kill -TERM "${pid[workerB]}" "${pid[shard0a]}" "${pid[shard0b]}"
-for name in workerB shard0a shard0b; do
+kill -TERM "${pid[workerB]}" "${pid[shard0a]}" "${pid[shard0b]}" "${pid[serve]}"
+for name in workerB shard0a shard0b serve; do
   wait "${pid[$name]}" || fail "$name did not stop cleanly on SIGTERM"
   unset "pid[$name]"
 done
