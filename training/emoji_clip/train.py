@@ -113,17 +113,20 @@ class Captions:
         return rng.choice(kws)
 
 
-def render_views(glyphs, indices, views, size, seed, canonical=None):
-    """views[n, 0] is the canonical rendering (white, centred), the rest augmented
-    (augment.place: backgrounds, scale, position, rotation, JPEG)."""
+def render_views(glyphs, indices, views, size, seed, canonical=None, robust=True):
+    """views[n, 0] is the canonical rendering (white, centred), the rest augmented:
+    robust: augment.place (solid/gradient/noise/photo backgrounds, scale, position,
+    rotation, JPEG); else data.augmented_view (issue 4: solid colours only)."""
     canonical = canonical or data.canonical_view
     train_photos = augment.photos(augment.TRAIN_PHOTOS)
+    place = (lambda g, rng: augment.place(g, size, rng, train_photos)) if robust else \
+        (lambda g, rng: data.augmented_view(g, size, rng))
     out = np.empty((len(indices), views, size, size, 3), dtype=np.uint8)
     for n, i in enumerate(indices):
         rng = random.Random(seed * 100003 + i)
         out[n, 0] = np.asarray(canonical(glyphs[i], size))
         for v in range(1, views):
-            out[n, v] = np.asarray(augment.place(glyphs[i], size, rng, train_photos))
+            out[n, v] = np.asarray(place(glyphs[i], rng))
     return out
 
 
@@ -135,6 +138,8 @@ def _load_clip_images(args):
 def load_clip_images(items, idx, cache):
     """RGBA drawings (cropped, <= 128 px), decoded once and cached as a pickle."""
     import pickle
+    if not idx:
+        return []
     path = os.path.join(cache, "clipart-images.pkl")
     if os.path.exists(path):
         with open(path, "rb") as f:
@@ -262,9 +267,12 @@ def build_parser():
     p.add_argument("--context-length", type=int, default=32)
     p.add_argument("--views", type=int, default=12)
     p.add_argument("--clipart-views", type=int, default=6)
-    p.add_argument("--clipart-batch", type=int, default=48, help="clip-art items per batch (0: emoji only)")
+    p.add_argument("--clipart-batch", type=int, default=0,
+                   help="clip-art drawings per batch (0: emoji only, the shipped model; issue 16's trial: 48)")
+    p.add_argument("--augment", choices=["emoji", "robust"], default="emoji",
+                   help="emoji: issue 4's solid-colour renders (the shipped model); robust: augment.py")
     p.add_argument("--batch", type=int, default=128)
-    p.add_argument("--steps", type=int, default=2400)
+    p.add_argument("--steps", type=int, default=2200)
     p.add_argument("--lr", type=float, default=5e-4)
     p.add_argument("--wd", type=float, default=0.1)
     p.add_argument("--warmup", type=int, default=100)
@@ -323,12 +331,13 @@ def main():
           f"truncated {sum(1 for r in caps.ids.values() if r[-1] not in (0, tok.eot))} ({time.time() - t1:.0f}s)", flush=True)
 
     t1 = time.time()
-    views = render_views(glyphs, train_idx, a.views, a.image_size, a.seed)
+    robust = a.augment == "robust"
+    views = render_views(glyphs, train_idx, a.views, a.image_size, a.seed, robust=robust)
     canon_eval = render_views(glyphs, eval_idx, 1, a.image_size, a.seed)[:, 0]
     clip_views = render_views(clip_imgs, clip_train, a.clipart_views, a.image_size, a.seed + 1,
-                              canonical=augment.canonical)
+                              canonical=augment.canonical, robust=robust)
     print(f"[render] {views.shape} {clip_views.shape} ({time.time() - t1:.0f}s)", flush=True)
-    robust = RobustEval(emoji, glyphs, eval_idx, clip_items, clip_eval, clip_common, a)
+    robust_eval = RobustEval(emoji, glyphs, eval_idx, clip_items, clip_eval, clip_common, a)
 
     cfg = model_config(a, tok.vocab_size)
     model = CLIP(cfg)
@@ -396,7 +405,7 @@ def main():
                   f"lr {lr_at(step):.2e} {el:.0f}s ({el / (step + 1):.2f}s/step)", flush=True)
         if (step + 1) % a.eval_every == 0 or step == steps - 1:
             print(f"[eval] step {step + 1}: {quick_eval(model, tok, emoji, eval_idx, canon_eval, a.context_length)} "
-                  f"{robust(model, tok)}", flush=True)
+                  f"{robust_eval(model, tok)}", flush=True)
             torch.save(model.state_dict(), os.path.join(a.cache, "checkpoint.pt"))
     train_s = time.time() - t_train
     print(f"[train] {steps} steps in {train_s:.0f}s", flush=True)
