@@ -1,4 +1,4 @@
-// The embedded default model (models/emoji-clip, trained by scripts/train-emoji-model):
+// The embedded default model (models/emoji-clip, trained by scripts/train-default-model):
 // export parity with PyTorch, and quality on the held-out emoji measured by this engine.
 //
 // tests/data/emoji-eval/ holds the held-out emoji (never seen in training, by image or
@@ -272,6 +272,113 @@ TEST_F(EmojiModel, HeldOutKeywordRetrieval) {
     std::printf("| %s | %zu | %.3f | %.3f | %.3f |\n", lang.c_str(), keywords.size(), r.at1, r.at5, r.at10);
     EXPECT_GE(r.at10, kKeywordRecall10Floors.at(lang)) << lang;
   }
+}
+
+// Issue 16: robustness outside the training renders. Floors a little below what this
+// engine measured (docs/models.md); "before" is the emoji-only model of issue 4.
+// Common objects, 10-way zero-shot with bare labels on fresh emoji renders (60 images:
+// 10 objects x 6 backgrounds): en, zh, ja. One image = 0.0167.
+const std::map<std::string, double> kCommonObjectFloors = {
+    {"en", 0.50}, {"zh", 0.40}, {"ja", 0.43}};  // measured .550 .433 .467
+// The same, on held-out clip-art drawings of the ten objects (English labels).
+constexpr double kCommonClipArtFloor = 0.26;  // measured 6/19
+// Held-out clip art, zero-shot top-level category ("a picture of {category}").
+constexpr double kClipArtCategoryFloor = 0.03;  // measured 0.052 (chance 0.053)
+
+// Embeds the files of one eval.json section (unit rows).
+std::vector<float> embed_section(const Clip& clip, const nlohmann::json& images, size_t dim) {
+  std::vector<fs::path> files;
+  for (const auto& item : images) files.push_back(eval_dir() / item["file"].get<std::string>());
+  return unit_rows(clip.embed_image_files(files), dim);
+}
+
+// Index of the best label for image i.
+size_t best_label(const std::vector<float>& images, size_t i, const std::vector<float>& texts,
+                  size_t dim, float logit_scale) {
+  const std::span<const float> image(images.data() + i * dim, dim);
+  const auto probs = label_probs(image, texts, logit_scale);
+  return static_cast<size_t>(std::max_element(probs.begin(), probs.end()) - probs.begin());
+}
+
+TEST_F(EmojiModel, CommonObjectsZeroShotPerLanguage) {
+  const auto& section = eval_["common_objects"];
+  const auto& items = section["images"];
+  std::vector<std::string> objects;
+  for (const auto& o : section["objects"]) objects.push_back(o);
+  const auto images = embed_section(*clip_, items, dim_);
+  std::vector<std::string> backgrounds;
+  for (const auto& item : items)
+    if (item["kind"] == "emoji" &&
+        std::find(backgrounds.begin(), backgrounds.end(), item["background"]) == backgrounds.end())
+      backgrounds.push_back(item["background"]);
+  std::printf("\nCommon objects, 10-way zero-shot with bare labels (fresh emoji renders at 160 px)\n");
+  std::printf("| language | all |");
+  for (const auto& b : backgrounds) std::printf(" %s |", b.c_str());
+  std::printf(" clip art |\n| --- | --- |");
+  for (size_t b = 0; b < backgrounds.size(); ++b) std::printf(" --- |");
+  std::printf(" --- |\n");
+  for (const std::string lang : {"en", "zh", "ja"}) {
+    const auto labels = section["labels"][lang].get<std::vector<std::string>>();
+    ASSERT_EQ(labels.size(), objects.size());
+    const auto texts = unit_rows(clip_->embed_texts(labels), dim_);
+    std::map<std::string, std::pair<int, int>> per_bg;  // correct, total
+    int correct = 0, total = 0, clip_correct = 0, clip_total = 0;
+    for (size_t i = 0; i < items.size(); ++i) {
+      const size_t best = best_label(images, i, texts, dim_, clip_->model().logit_scale());
+      const bool ok = objects[best] == items[i]["object"].get<std::string>();
+      if (items[i]["kind"] == "emoji") {
+        correct += ok;
+        ++total;
+        per_bg[items[i]["background"]].first += ok;
+        per_bg[items[i]["background"]].second += 1;
+      } else {
+        clip_correct += ok;
+        ++clip_total;
+      }
+    }
+    ASSERT_GT(total, 0);
+    const double accuracy = static_cast<double>(correct) / total;
+    std::printf("| %s | %.3f (%d/%d) |", lang.c_str(), accuracy, correct, total);
+    for (const auto& b : backgrounds)
+      std::printf(" %d/%d |", per_bg[b].first, per_bg[b].second);
+    std::printf(" %d/%d |\n", clip_correct, clip_total);
+    EXPECT_GE(accuracy, kCommonObjectFloors.at(lang)) << lang;
+    if (lang == "en" && clip_total > 0) {
+      EXPECT_GE(static_cast<double>(clip_correct) / clip_total, kCommonClipArtFloor);
+    }
+  }
+}
+
+TEST_F(EmojiModel, HeldOutClipArtCategoryAccuracy) {
+  const auto& section = eval_["clipart"];
+  const auto& items = section["images"];
+  std::vector<std::string> categories, prompts;
+  const std::string prompt = section["prompt"];
+  for (const auto& c : section["categories"]) {
+    categories.push_back(c);
+    std::string p = prompt;
+    p.replace(p.find("{}"), 2, section["labels"][c.get<std::string>()].get<std::string>());
+    prompts.push_back(p);
+  }
+  const auto texts = unit_rows(clip_->embed_texts(prompts), dim_);
+  const auto images = embed_section(*clip_, items, dim_);
+  std::map<std::string, std::pair<int, int>> per_category;
+  int correct = 0;
+  for (size_t i = 0; i < items.size(); ++i) {
+    const size_t best = best_label(images, i, texts, dim_, clip_->model().logit_scale());
+    const std::string gold = items[i]["category"];
+    const bool ok = categories[best] == gold;
+    correct += ok;
+    per_category[gold].first += ok;
+    per_category[gold].second += 1;
+  }
+  const double accuracy = static_cast<double>(correct) / items.size();
+  std::printf("\nHeld-out clip art, zero-shot category: %.3f over %zu drawings, %zu categories (chance %.3f)\n",
+              accuracy, items.size(), categories.size(), 1.0 / categories.size());
+  std::printf("| category | accuracy | drawings |\n| --- | --- | --- |\n");
+  for (const auto& [c, ct] : per_category)
+    std::printf("| %s | %.3f | %d |\n", c.c_str(), static_cast<double>(ct.first) / ct.second, ct.second);
+  EXPECT_GE(accuracy, kClipArtCategoryFloor);
 }
 
 }  // namespace

@@ -1,7 +1,7 @@
 """Export a trained emoji CLIP as an open_clip-style folder, plus the held-out evaluation
 set and the PyTorch export-parity cases that clipkit's C++ tests read.
 
-    /usr/bin/python3 training/emoji_clip/export.py   # re-export from build-emoji-train/checkpoint.pt
+    /usr/bin/python3 training/emoji_clip/export.py   # re-export from build-default-train/checkpoint.pt
 """
 import json
 import os
@@ -14,7 +14,9 @@ import torch
 from PIL import Image
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import clipart  # noqa: E402
 import data  # noqa: E402
+import eval_sets  # noqa: E402
 from model import CLIP  # noqa: E402
 
 MEAN = [0.48145466, 0.4578275, 0.40821073]
@@ -79,7 +81,8 @@ def hexname(seq):
     return "-".join(f"{ord(c):x}" for c in seq if c != "\ufe0f")
 
 
-def export_all(model, cfg, tok, emoji, eval_idx, held_kw, glyphs, a, train_s, total_s):
+def export_all(model, cfg, tok, emoji, eval_idx, held_kw, glyphs, a, train_s, total_s,
+               clip_items, clip_eval, clip_common):
     out, ev = a.out, a.eval_out
     os.makedirs(out, exist_ok=True)
     os.makedirs(os.path.join(ev, "images"), exist_ok=True)
@@ -149,6 +152,8 @@ def export_all(model, cfg, tok, emoji, eval_idx, held_kw, glyphs, a, train_s, to
             "images": items,
         }, f, ensure_ascii=False, indent=1)
         f.write("\n")
+    # The issue-16 robustness sets (common objects on varied backgrounds, held-out clip art).
+    eval_sets.merge_into(ev, a.seed, emoji, glyphs, eval_idx, clip_items, clip_eval, clip_common)
 
     # 4. export parity: a few eval images, two odd-sized renders (exercise resize/crop), texts.
     rng = random.Random(a.seed + 7)
@@ -188,7 +193,7 @@ def main():
     import bpe
     import train
     p = argparse.ArgumentParser(description=__doc__)
-    p.add_argument("--checkpoint", default="build-emoji-train/checkpoint.pt")
+    p.add_argument("--checkpoint", default="build-default-train/checkpoint.pt")
     p.add_argument("--train-seconds", type=float, default=0.0)
     args, rest = p.parse_known_args()
     sys.argv = [sys.argv[0]] + rest
@@ -201,7 +206,10 @@ def main():
     cfg = train.model_config(ap, tok.vocab_size)
     model = CLIP(cfg)
     model.load_state_dict(torch.load(args.checkpoint))
-    export_all(model, cfg, tok, emoji, eval_idx, held_kw, glyphs, ap, args.train_seconds, 0.0)
+    clip_items = clipart.load_index()
+    _, clip_eval, clip_common = clipart.split(clip_items, ap.seed)
+    export_all(model, cfg, tok, emoji, eval_idx, held_kw, glyphs, ap, args.train_seconds, 0.0,
+               clip_items, clip_eval, clip_common)
 
 
 if __name__ == "__main__":

@@ -20,7 +20,9 @@ import torch
 import torch.nn.functional as F
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import augment  # noqa: E402
 import bpe  # noqa: E402
+import clipart  # noqa: E402
 import data  # noqa: E402
 from model import CLIP  # noqa: E402
 
@@ -48,9 +50,10 @@ def to_tensor(images_u8):
 
 
 class Captions:
-    """Every training caption string, its token ids, and which emoji it describes."""
+    """Every training caption string, its token ids, and which item it describes. Items
+    are emoji (ids 0..len(emoji)-1) and clip art (ids len(emoji) + clip-art index)."""
 
-    def __init__(self, emoji, train_idx, held_kw, tok, context_length):
+    def __init__(self, emoji, train_idx, held_kw, tok, context_length, clip_items=(), clip_train=()):
         self.tok, self.ctx = tok, context_length
         self.per_emoji = {}  # emoji index -> lang -> (name_texts, keyword_texts)
         self.group_texts = {}
@@ -71,6 +74,17 @@ class Captions:
             self.group_texts[i] = gt
             for s in gt:
                 self.owners.setdefault(s, set()).add(i)
+        self.clip = {}  # item id -> (titles, keyword texts, category texts)
+        base = len(emoji)
+        for c in clip_train:
+            title, kws, cats = clipart.phrases(clip_items[c])
+            tpl = clipart.TEMPLATES
+            d = ([t.format(title) for t in tpl] if title else [],
+                 [t.format(k) for k in kws for t in tpl],
+                 [t.format(k) for k in cats for t in tpl])
+            self.clip[base + c] = d
+            for s in d[0] + d[1] + d[2]:
+                self.owners.setdefault(s, set()).add(base + c)
         self.ids = {}
 
     def all_texts(self):
@@ -82,6 +96,13 @@ class Captions:
 
     def sample(self, i, rng):
         r = rng.random()
+        if i in self.clip:
+            titles, kws, cats = self.clip[i]
+            if (r < 0.25 and cats) or not (titles or kws):
+                return rng.choice(cats)
+            if (r < 0.65 and titles) or not kws:
+                return rng.choice(titles)
+            return rng.choice(kws)
         if r < 0.06:
             return rng.choice(self.group_texts[i])
         d = self.per_emoji[i]
@@ -92,14 +113,51 @@ class Captions:
         return rng.choice(kws)
 
 
-def render_views(glyphs, indices, views, size, seed):
+def render_views(glyphs, indices, views, size, seed, canonical=None, robust=True):
+    """views[n, 0] is the canonical rendering (white, centred), the rest augmented:
+    robust: augment.place (solid/gradient/noise/photo backgrounds, scale, position,
+    rotation, JPEG); else data.augmented_view (issue 4: solid colours only)."""
+    canonical = canonical or data.canonical_view
+    train_photos = augment.photos(augment.TRAIN_PHOTOS)
+    place = (lambda g, rng: augment.place(g, size, rng, train_photos)) if robust else \
+        (lambda g, rng: data.augmented_view(g, size, rng))
     out = np.empty((len(indices), views, size, size, 3), dtype=np.uint8)
     for n, i in enumerate(indices):
         rng = random.Random(seed * 100003 + i)
-        out[n, 0] = np.asarray(data.canonical_view(glyphs[i], size))
+        out[n, 0] = np.asarray(canonical(glyphs[i], size))
         for v in range(1, views):
-            out[n, v] = np.asarray(data.augmented_view(glyphs[i], size, rng))
+            out[n, v] = np.asarray(place(glyphs[i], rng))
     return out
+
+
+def _load_clip_images(args):
+    items, idx = args
+    return [clipart.load_image(items[i]) for i in idx]
+
+
+def load_clip_images(items, idx, cache):
+    """RGBA drawings (cropped, <= 128 px), decoded once and cached as a pickle."""
+    import pickle
+    if not idx:
+        return []
+    path = os.path.join(cache, "clipart-images.pkl")
+    if os.path.exists(path):
+        with open(path, "rb") as f:
+            got = pickle.load(f)
+        if got["idx"] == list(idx):
+            return got["images"]
+    import multiprocessing
+    chunks = [list(idx[k::8]) for k in range(8)]
+    with multiprocessing.get_context("fork").Pool(2) as pool:
+        res = pool.map(_load_clip_images, [(items, c) for c in chunks])
+    out = {}
+    for c, r in zip(chunks, res):
+        for i, im in zip(c, r):
+            out[i] = im
+    images = [out[i] for i in idx]
+    with open(path, "wb") as f:
+        pickle.dump({"idx": list(idx), "images": images}, f)
+    return images
 
 
 def batch_text(tok_rows):
@@ -147,11 +205,55 @@ def quick_eval(model, tok, emoji, eval_idx, canon, ctx, langs=data.EVAL_LANGS):
     return res
 
 
+class RobustEval:
+    """Training-time look at the issue-16 sets (PyTorch, for watching the run only; the
+    reported figures come from the C++ engine)."""
+
+    def __init__(self, emoji, glyphs, eval_idx, items, clip_eval, common, a):
+        import tempfile
+        import eval_sets
+        import export
+        self.ctx = a.context_length
+        with tempfile.TemporaryDirectory() as d:
+            with open(os.path.join(d, "eval.json"), "w") as f:
+                f.write("{}")
+            eval_sets.set_heldout(emoji, eval_idx)
+            self.common, self.clip = eval_sets.write(d, a.seed, emoji, glyphs, items, clip_eval, common)
+            n = a.image_size
+            self.common_x = torch.stack([export.clip_preprocess(os.path.join(d, it["file"]), n)
+                                         for it in self.common["images"]])
+            self.clip_x = torch.stack([export.clip_preprocess(os.path.join(d, it["file"]), n)
+                                       for it in self.clip["images"]])
+
+    @torch.no_grad()
+    def __call__(self, model, tok):
+        model.eval()
+        res = {}
+        img = F.normalize(model.encode_image(self.common_x), dim=-1)
+        objs = self.common["objects"]
+        gold = torch.tensor([objs.index(it["object"]) for it in self.common["images"]])
+        emo = torch.tensor([it["kind"] == "emoji" for it in self.common["images"]])
+        for lang, labels in self.common["labels"].items():
+            t = F.normalize(model.encode_text(batch_text([tok.tokenize(x, self.ctx) for x in labels])), dim=-1)
+            ok = ((img @ t.t()).argmax(1) == gold)
+            res["obj_" + lang] = round(ok[emo].float().mean().item(), 3)
+            if lang == "en" and (~emo).any():
+                res["obj_clipart_en"] = round(ok[~emo].float().mean().item(), 3)
+        cats = self.clip["categories"]
+        t = F.normalize(model.encode_text(batch_text([tok.tokenize(self.clip["prompt"].format(self.clip["labels"][c]), self.ctx)
+                                                       for c in cats])), dim=-1)
+        img = F.normalize(model.encode_image(self.clip_x), dim=-1)
+        gold = torch.tensor([cats.index(it["category"]) for it in self.clip["images"]])
+        res["clip_cat"] = round(((img @ t.t()).argmax(1) == gold).float().mean().item(), 3)
+        model.train()
+        return res
+
+
 def build_parser():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--out", default="models/emoji-clip")
     p.add_argument("--eval-out", default="tests/data/emoji-eval")
-    p.add_argument("--cache", default="build-emoji-train")
+    p.add_argument("--cache", default="build-default-train")
     p.add_argument("--seed", type=int, default=20240501)
     p.add_argument("--threads", type=int, default=2)
     p.add_argument("--merges", type=int, default=5630)
@@ -164,6 +266,11 @@ def build_parser():
     p.add_argument("--embed-dim", type=int, default=256)
     p.add_argument("--context-length", type=int, default=32)
     p.add_argument("--views", type=int, default=12)
+    p.add_argument("--clipart-views", type=int, default=6)
+    p.add_argument("--clipart-batch", type=int, default=0,
+                   help="clip-art drawings per batch (0: emoji only, the shipped model; issue 16's trial: 48)")
+    p.add_argument("--augment", choices=["emoji", "robust"], default="emoji",
+                   help="emoji: issue 4's solid-colour renders (the shipped model); robust: augment.py")
     p.add_argument("--batch", type=int, default=128)
     p.add_argument("--steps", type=int, default=2200)
     p.add_argument("--lr", type=float, default=5e-4)
@@ -195,9 +302,19 @@ def main():
     glyphs = [data.render_glyph(e.seq) for e in emoji]
     print(f"[data] {len(emoji)} emoji: {len(train_idx)} train, {len(eval_idx)} held out; "
           f"held-out keywords {sum(len(v) for v in held_kw.values())} ({time.time() - t0:.0f}s)", flush=True)
+    clip_items = clipart.load_index()
+    clip_train, clip_eval, clip_common = clipart.split(clip_items, a.seed)
+    if a.clipart_batch == 0:
+        clip_train = []
+    t1 = time.time()
+    imgs = load_clip_images(clip_items, clip_train, a.cache)
+    clip_imgs = {c: im for c, im in zip(clip_train, imgs) if im is not None}
+    clip_train = [c for c in clip_train if c in clip_imgs]
+    print(f"[clipart] {len(clip_items)} drawings: {len(clip_train)} train, {len(clip_eval)} held out "
+          f"({time.time() - t1:.0f}s)", flush=True)
 
     # BPE on the training captions.
-    caps = Captions(emoji, train_idx, held_kw, None, a.context_length)
+    caps = Captions(emoji, train_idx, held_kw, None, a.context_length, clip_items, clip_train)
     merges_path = os.path.join(a.out, "merges.txt")
     t1 = time.time()
     if a.reuse_merges and os.path.exists(merges_path):
@@ -214,9 +331,13 @@ def main():
           f"truncated {sum(1 for r in caps.ids.values() if r[-1] not in (0, tok.eot))} ({time.time() - t1:.0f}s)", flush=True)
 
     t1 = time.time()
-    views = render_views(glyphs, train_idx, a.views, a.image_size, a.seed)
+    robust = a.augment == "robust"
+    views = render_views(glyphs, train_idx, a.views, a.image_size, a.seed, robust=robust)
     canon_eval = render_views(glyphs, eval_idx, 1, a.image_size, a.seed)[:, 0]
-    print(f"[render] {views.shape} ({time.time() - t1:.0f}s)", flush=True)
+    clip_views = render_views(clip_imgs, clip_train, a.clipart_views, a.image_size, a.seed + 1,
+                              canonical=augment.canonical, robust=robust)
+    print(f"[render] {views.shape} {clip_views.shape} ({time.time() - t1:.0f}s)", flush=True)
+    robust_eval = RobustEval(emoji, glyphs, eval_idx, clip_items, clip_eval, clip_common, a)
 
     cfg = model_config(a, tok.vocab_size)
     model = CLIP(cfg)
@@ -238,18 +359,28 @@ def main():
         return a.lr * 0.5 * (1 + math.cos(math.pi * q))
 
     rng = random.Random(a.seed)
-    order, pos = [], 0
+    base = len(emoji)
+    pools = {"emoji": [train_idx, [], 0], "clip": [[base + c for c in clip_train], [], 0]}
+
+    def take(name, n):
+        pool = pools[name]
+        if pool[2] + n > len(pool[1]):
+            pool[1] = pool[0][:]
+            rng.shuffle(pool[1])
+            pool[2] = 0
+        out = pool[1][pool[2]:pool[2] + n]
+        pool[2] += n
+        return out
+
     pos_of = {i: n for n, i in enumerate(train_idx)}
+    clip_pos = {base + c: n for n, c in enumerate(clip_train)}
+    n_clip = a.clipart_batch if clip_train else 0
     t_train = time.time()
     model.train()
     for step in range(steps):
-        if pos + a.batch > len(order):
-            order = train_idx[:]
-            rng.shuffle(order)
-            pos = 0
-        batch = order[pos:pos + a.batch]
-        pos += a.batch
-        imgs = np.stack([views[pos_of[i], rng.randrange(a.views)] for i in batch])
+        batch = take("emoji", a.batch - n_clip) + (take("clip", n_clip) if n_clip else [])
+        imgs = np.stack([views[pos_of[i], rng.randrange(a.views)] if i < base
+                         else clip_views[clip_pos[i], rng.randrange(a.clipart_views)] for i in batch])
         texts = [caps.sample(i, rng) for i in batch]
         # Multi-positive targets: a caption is positive for every emoji in the batch
         # that it describes (shared keywords, groups).
@@ -273,7 +404,8 @@ def main():
             print(f"step {step} loss {loss.item():.3f} scale {model.logit_scale.exp().item():.1f} "
                   f"lr {lr_at(step):.2e} {el:.0f}s ({el / (step + 1):.2f}s/step)", flush=True)
         if (step + 1) % a.eval_every == 0 or step == steps - 1:
-            print(f"[eval] step {step + 1}: {quick_eval(model, tok, emoji, eval_idx, canon_eval, a.context_length)}", flush=True)
+            print(f"[eval] step {step + 1}: {quick_eval(model, tok, emoji, eval_idx, canon_eval, a.context_length)} "
+                  f"{robust_eval(model, tok)}", flush=True)
             torch.save(model.state_dict(), os.path.join(a.cache, "checkpoint.pt"))
     train_s = time.time() - t_train
     print(f"[train] {steps} steps in {train_s:.0f}s", flush=True)
@@ -281,7 +413,8 @@ def main():
         return
 
     import export
-    export.export_all(model, cfg, tok, emoji, eval_idx, held_kw, glyphs, a, train_s, time.time() - t0)
+    export.export_all(model, cfg, tok, emoji, eval_idx, held_kw, glyphs, a, train_s, time.time() - t0,
+                      clip_items, clip_eval, clip_common)
 
 
 if __name__ == "__main__":
