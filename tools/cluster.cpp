@@ -254,6 +254,7 @@ void add_cluster(CLI::App& app, std::ostream& out) {
         }
         nlohmann::json j = {{"shards", s.shards},          {"replicas", s.replicas},
                             {"jobs_pending", s.jobs_pending}, {"jobs_done", s.jobs_done},
+                            {"jobs_in_flight", s.jobs_in_flight},
                             {"jobs_failed", s.jobs_failed},   {"shard_status", shards},
                             {"failures", failures}};
         j["model"] = s.model ? nlohmann::json{{"path", s.model->model_path}, {"description", s.model->description}, {"dim", s.model->dim}}
@@ -263,7 +264,8 @@ void add_cluster(CLI::App& app, std::ostream& out) {
       }
       out << "shards " << s.shards << ", JetStream replicas " << s.replicas << "\n";
       out << "model: " << (s.model ? s.model->model_path + " (" + s.model->description + ")" : "none yet") << "\n";
-      out << "jobs: pending " << s.jobs_pending << ", done " << s.jobs_done << ", failed " << s.jobs_failed << "\n";
+      out << "jobs: pending " << s.jobs_pending << " (in flight " << s.jobs_in_flight << "), done " << s.jobs_done
+          << ", failed " << s.jobs_failed << "\n";
       for (const auto& sh : s.shard_status) {
         out << "shard " << sh.shard << ": " << sh.results << " results";
         if (sh.replicas.empty()) out << ", NO replica answered";

@@ -143,6 +143,7 @@ struct Status {
   int shards = 0;
   int replicas = 0;
   uint64_t jobs_pending = 0;   // queued or being embedded
+  uint64_t jobs_in_flight = 0; // of those, delivered to a worker and not yet acked
   uint64_t jobs_done = 0;      // results published (vectors + unreadable files)
   uint64_t jobs_failed = 0;    // given up after too many deliveries
   std::optional<ModelIdentity> model;

@@ -230,6 +230,10 @@ Status status(const std::string& url, std::chrono::milliseconds deadline) {
   check(js_GetStreamInfo(&si, nats.js(), names::kJobsStream, nullptr, &err), "the jobs stream", err);
   st.jobs_pending = si->State.Msgs;
   jsStreamInfo_Destroy(si);
+  jsConsumerInfo* ci = nullptr;
+  check(js_GetConsumerInfo(&ci, nats.js(), names::kJobsStream, names::kWorkers, nullptr, &err), "the workers' consumer", err);
+  st.jobs_in_flight = static_cast<uint64_t>(std::max<int64_t>(0, ci->NumAckPending));
+  jsConsumerInfo_Destroy(ci);
   jsOptions o;
   jsOptions_Init(&o);
   o.Stream.Info.SubjectsFilter = ">";

@@ -1,8 +1,9 @@
 #!/bin/bash
 # The loopback cluster test (issue 11): three nats-server nodes clustered on 127.0.0.1
 # (JetStream, replicas 3), two workers, two shards × two replicas, 300 generated images.
-# Mid-run it freezes one worker, kills -9 the other worker, one NATS node and one shard
-# replica, then lets the rest finish and restarts the replica. At the end every file
+# Mid-run (a second wave of 200 jobs queued, worker A holding fetched, unacked jobs) it
+# kills -9 worker A, one NATS node and one shard replica, lets worker B finish and
+# restarts the replica. At the end every file
 # must be in exactly one shard once (on both replicas), the results stream must hold
 # exactly one result per file, and the merged top-k of `clipkit search --nats` must equal
 # a single-machine `clipkit index` + `clipkit search` over the same files.
@@ -66,10 +67,16 @@ grep -q "cluster ready: 2 shards, 3 replicas" "$work/init.out" || fail "init sai
 if "$clipkit" cluster init --nats "$urls" --shards 3 --replicas 3 2> "$work/init3.log"; then fail "init --shards 3 was accepted"; fi
 grep -q "has 2 shards, not 3" "$work/init3.log" || fail "init --shards 3 said: $(cat "$work/init3.log")"
 
-"$clipkit" enqueue --nats "$urls" --json "$work/images" > "$work/enqueue1.json"
-[ "$(jq .queued "$work/enqueue1.json")" = $N ] || fail "first enqueue: $(cat "$work/enqueue1.json")"
-"$clipkit" enqueue --nats "$urls" --json "$work/images" > "$work/enqueue2.json"
-[ "$(jq .queued "$work/enqueue2.json")" = 0 ] && [ "$(jq .duplicates "$work/enqueue2.json")" = $N ] ||
+# Two waves: the first 100 files now, the other 200 while the workers are frozen (below).
+mkdir -p "$work/images/wave1" "$work/images/wave2"
+for f in "$work"/images/img*.bmp; do
+  n=$(basename "$f" .bmp)
+  if [ $((10#${n#img})) -lt 100 ]; then mv "$f" "$work/images/wave1/"; else mv "$f" "$work/images/wave2/"; fi
+done
+"$clipkit" enqueue --nats "$urls" --json "$work/images/wave1" > "$work/enqueue1.json"
+[ "$(jq .queued "$work/enqueue1.json")" = 100 ] || fail "first enqueue: $(cat "$work/enqueue1.json")"
+"$clipkit" enqueue --nats "$urls" --json "$work/images/wave1" > "$work/enqueue2.json"
+[ "$(jq .queued "$work/enqueue2.json")" = 0 ] && [ "$(jq .duplicates "$work/enqueue2.json")" = 100 ] ||
   fail "re-enqueueing the same files was not a no-op: $(cat "$work/enqueue2.json")"
 
 for s in 0 1; do
@@ -85,19 +92,30 @@ for w in A B; do
 done
 
 status() { "$clipkit" cluster status --nats "$urls" --json --wait "${1:-300}" 2>> "$work/status.log"; }
-# Mid-run: as soon as 60 results are in, freeze worker B (it holds fetched, unacked jobs),
-# kill worker A, NATS node 1 and shard 0's replica b outright.
+# Mid-run. Wave 1 done, both workers are frozen and wave 2 (200 jobs) is queued; worker A
+# then runs in short slices until it holds jobs it has fetched and not acked. Then worker A,
+# NATS node 1 and shard 0's replica b are killed outright, and worker B (thawed) finishes.
 deadline=$(($(now) + 120))
 while :; do
-  done_now=$(status 50 | jq .jobs_done || echo 0)
-  [ "${done_now:-0}" -ge 60 ] && break
-  [ "$(now)" -lt $deadline ] || fail "60 results never arrived"
-  sleep 0.1
+  s=$(status 100 || echo '{}')
+  [ "$(echo "$s" | jq '.jobs_done == 100 and .jobs_pending == 0' 2>/dev/null)" = true ] && break
+  [ "$(now)" -lt $deadline ] || fail "wave 1 never finished: $(echo "$s" | jq -c '{jobs_pending, jobs_done}')"
+  sleep 0.2
 done
-kill -STOP "${pid[workerB]}"
-at_kill=$(status 50)
-echo "at the kills: $(echo "$at_kill" | jq -c '{jobs_pending, jobs_done}')"
-[ "$(echo "$at_kill" | jq .jobs_pending)" -gt 0 ] || fail "the kills came after the last job (nothing was pending)"
+kill -STOP "${pid[workerA]}" "${pid[workerB]}"
+"$clipkit" enqueue --nats "$urls" --json "$work/images" > "$work/enqueue3.json"
+[ "$(jq -c '[.queued, .duplicates]' "$work/enqueue3.json")" = '[200,100]' ] || fail "wave 2: $(cat "$work/enqueue3.json")"
+for _ in $(seq 100); do
+  kill -CONT "${pid[workerA]}"
+  sleep 0.05
+  kill -STOP "${pid[workerA]}"
+  at_kill=$(status 50)
+  [ "$(echo "$at_kill" | jq .jobs_in_flight)" -gt 0 ] && break
+done
+echo "at the kills: $(echo "$at_kill" | jq -c '{jobs_pending, jobs_in_flight, jobs_done}')"
+[ "$(echo "$at_kill" | jq .jobs_in_flight)" -gt 0 ] || fail "worker A never held an unacked job"
+[ "$(echo "$at_kill" | jq .jobs_pending)" -gt "$(echo "$at_kill" | jq .jobs_in_flight)" ] ||
+  fail "the kills came after the last job was fetched"
 kill -9 "${pid[workerA]}" "${pid[nats1]}" "${pid[shard0b]}"
 unset 'pid[workerA]' 'pid[nats1]'
 kill -CONT "${pid[workerB]}"
@@ -153,8 +171,8 @@ compare() {
 }
 compare red "a red circle"
 compare blue "blue"
-compare image --image "$work/images/img0042.bmp"
-[ "$(jq -r '.results[0].path' "$work/image.cluster.json")" = "$work/images/img0042.bmp" ] || fail "the image query did not find itself first"
+compare image --image "$work/images/wave1/img0042.bmp"
+[ "$(jq -r '.results[0].path' "$work/image.cluster.json")" = "$work/images/wave1/img0042.bmp" ] || fail "the image query did not find itself first"
 
 # clipkit serve --nats: the web app's API over the cluster gives the same hits, and serves
 # the image bytes of a hit by the id it gave.
