@@ -188,9 +188,11 @@ def augmented_view(glyph, size, rng):
 
 # ---------------------------------------------------------------- split + captions
 
-def split(emoji, seed, holdout_frac=0.08, keyword_frac=0.05):
+def split(emoji, seed, holdout_frac=0.08, keyword_frac=0.05, keep=()):
     """Seeded held-out emoji (stratified by group) and held-out keyword strings per
-    language. Returns (train_idx, eval_idx, heldout_keywords: lang -> set)."""
+    language. Emoji in `keep` (sequences) are never held out: the next one of their group
+    in the seeded order is taken instead, so the rest of the split does not move.
+    Returns (train_idx, eval_idx, heldout_keywords: lang -> set)."""
     rng = random.Random(seed)
     by_group = {}
     for i, e in enumerate(emoji):
@@ -201,6 +203,7 @@ def split(emoji, seed, holdout_frac=0.08, keyword_frac=0.05):
     for g in sorted(by_group):
         idx = by_group[g][:]
         rng.shuffle(idx)
+        idx = [i for i in idx if emoji[i].seq not in keep] + [i for i in idx if emoji[i].seq in keep]
         eval_idx += idx[: max(1, int(round(holdout_frac * len(idx))))]
     eval_set = set(eval_idx)
     train_idx = [i for i in range(len(emoji)) if i not in eval_set]

@@ -139,9 +139,11 @@ def main():
     p = argparse.ArgumentParser(description="(Re)write the robustness sets into eval.json")
     p.add_argument("--eval-out", default="tests/data/emoji-eval")
     p.add_argument("--seed", type=int, default=20240501)
+    p.add_argument("--train-common", action="store_true", help="as train.py's")
     a = p.parse_args()
     emoji = data.load_all()
-    _, eval_idx, _ = data.split(emoji, a.seed)
+    keep = {v[0] for v in clipart.COMMON_OBJECTS.values()} if a.train_common else ()
+    _, eval_idx, _ = data.split(emoji, a.seed, keep=keep)
     glyphs = [data.render_glyph(e.seq) for e in emoji]
     items = clipart.load_index()
     _, clip_eval_idx, common = clipart.split(items, a.seed)

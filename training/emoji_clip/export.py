@@ -200,7 +200,7 @@ def main():
     # Reuse train.py's argument defaults (dims, seed, paths).
     ap = argparse.Namespace(**{k: v for k, v in vars(train.parse_args_only()).items()})
     emoji = data.load_all()
-    _, eval_idx, held_kw = data.split(emoji, ap.seed)
+    _, eval_idx, held_kw = data.split(emoji, ap.seed, keep=train.common_keep(ap))
     glyphs = [data.render_glyph(e.seq) for e in emoji]
     tok = bpe.Tokenizer.load(os.path.join(ap.out, "merges.txt"))
     cfg = train.model_config(ap, tok.vocab_size)

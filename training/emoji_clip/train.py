@@ -53,8 +53,12 @@ class Captions:
     """Every training caption string, its token ids, and which item it describes. Items
     are emoji (ids 0..len(emoji)-1) and clip art (ids len(emoji) + clip-art index)."""
 
-    def __init__(self, emoji, train_idx, held_kw, tok, context_length, clip_items=(), clip_train=()):
+    def __init__(self, emoji, train_idx, held_kw, tok, context_length, clip_items=(), clip_train=(),
+                 lang_weights=None, bare_p=0.0):
         self.tok, self.ctx = tok, context_length
+        self.lang_weights = lang_weights or {}
+        self.bare_p = bare_p
+        self.bare = {}       # emoji index -> lang -> [name and keywords, no template]
         self.per_emoji = {}  # emoji index -> lang -> (name_texts, keyword_texts)
         self.group_texts = {}
         self.owners = {}     # caption text -> set of emoji indices
@@ -66,6 +70,7 @@ class Captions:
                 names = [t.format(name) for t in tpl] if name else []
                 kwt = [t.format(k) for k in kws for t in tpl]
                 d[lang] = (names, kwt)
+                self.bare.setdefault(i, {})[lang] = ([name] if name else []) + list(kws)
                 for s in names + kwt:
                     self.owners.setdefault(s, set()).add(i)
             self.per_emoji[i] = d
@@ -106,7 +111,13 @@ class Captions:
         if r < 0.06:
             return rng.choice(self.group_texts[i])
         d = self.per_emoji[i]
-        lang = rng.choice(sorted(d))
+        langs = sorted(d)
+        if self.lang_weights:
+            lang = rng.choices(langs, [self.lang_weights.get(l, 1.0) for l in langs])[0]
+        else:
+            lang = rng.choice(langs)
+        if self.bare_p and rng.random() < self.bare_p:
+            return rng.choice(self.bare[i][lang])
         names, kws = d[lang]
         if (r < 0.55 and names) or not kws:
             return rng.choice(names)
@@ -277,9 +288,29 @@ def build_parser():
     p.add_argument("--wd", type=float, default=0.1)
     p.add_argument("--warmup", type=int, default=100)
     p.add_argument("--eval-every", type=int, default=250)
+    p.add_argument("--lang-weights", default="",
+                   help="caption language weights, e.g. en:3,zh:2,ja:2 (others 1; default: uniform)")
+    p.add_argument("--bare-p", type=float, default=0.0,
+                   help="probability that an emoji caption is a bare name or keyword, no template")
+    p.add_argument("--train-common", action="store_true",
+                   help="never hold out the emoji of the ten common objects (issue 16)")
+    p.add_argument("--init", default="", help="start from these weights (safetensors; needs --reuse-merges)")
+    p.add_argument("--no-export", action="store_true", help="train and evaluate only")
     p.add_argument("--reuse-merges", action="store_true", help="keep an existing merges.txt in --out")
     p.add_argument("--time-only", action="store_true", help="time 30 steps and stop")
     return p
+
+
+def common_keep(a):
+    return {v[0] for v in clipart.COMMON_OBJECTS.values()} if a.train_common else set()
+
+
+def lang_weights(spec):
+    out = {}
+    for part in filter(None, spec.split(",")):
+        lang, w = part.split(":")
+        out[lang] = float(w)
+    return out
 
 
 def parse_args_only():
@@ -298,7 +329,7 @@ def main():
     t0 = time.time()
 
     emoji = data.load_all()
-    train_idx, eval_idx, held_kw = data.split(emoji, a.seed)
+    train_idx, eval_idx, held_kw = data.split(emoji, a.seed, keep=common_keep(a))
     glyphs = [data.render_glyph(e.seq) for e in emoji]
     print(f"[data] {len(emoji)} emoji: {len(train_idx)} train, {len(eval_idx)} held out; "
           f"held-out keywords {sum(len(v) for v in held_kw.values())} ({time.time() - t0:.0f}s)", flush=True)
@@ -314,7 +345,8 @@ def main():
           f"({time.time() - t1:.0f}s)", flush=True)
 
     # BPE on the training captions.
-    caps = Captions(emoji, train_idx, held_kw, None, a.context_length, clip_items, clip_train)
+    caps = Captions(emoji, train_idx, held_kw, None, a.context_length, clip_items, clip_train,
+                    lang_weights(a.lang_weights), a.bare_p)
     merges_path = os.path.join(a.out, "merges.txt")
     t1 = time.time()
     if a.reuse_merges and os.path.exists(merges_path):
@@ -341,6 +373,9 @@ def main():
 
     cfg = model_config(a, tok.vocab_size)
     model = CLIP(cfg)
+    if a.init:
+        import export
+        model.load_state_dict({k: v.float() for k, v in export.read_safetensors(a.init).items()})
     nparam = sum(p.numel() for p in model.parameters())
     print(f"[model] {nparam / 1e6:.2f}M parameters = {nparam * 2 / 2**20:.1f} MiB fp16", flush=True)
 
@@ -409,7 +444,7 @@ def main():
             torch.save(model.state_dict(), os.path.join(a.cache, "checkpoint.pt"))
     train_s = time.time() - t_train
     print(f"[train] {steps} steps in {train_s:.0f}s", flush=True)
-    if a.time_only:
+    if a.time_only or a.no_export:
         return
 
     import export
