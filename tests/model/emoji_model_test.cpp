@@ -79,6 +79,46 @@ Recall recall_at(const std::vector<float>& queries, const std::vector<float>& ca
   return r;
 }
 
+// Zero-shot accuracy, overall and per key (group, background, category).
+struct Tally {
+  std::map<std::string, std::pair<int, int>> per_key;  // correct, total
+  int correct = 0, total = 0;
+
+  void add(const std::string& key, bool ok) {
+    correct += ok;
+    ++total;
+    per_key[key].first += ok;
+    per_key[key].second += 1;
+  }
+  double accuracy() const { return total ? static_cast<double>(correct) / total : 0.0; }
+  // A markdown table: | key | accuracy | count |.
+  void print(const char* key_name, const char* count_name) const {
+    std::printf("| %s | accuracy | %s |\n| --- | --- | --- |\n", key_name, count_name);
+    for (const auto& [k, ct] : per_key)
+      std::printf("| %s | %.3f | %d |\n", k.c_str(), static_cast<double>(ct.first) / ct.second, ct.second);
+  }
+};
+
+// "a picture of {}" filled with each key's label.
+std::vector<std::string> prompts_for(const std::string& prompt, const std::vector<std::string>& keys,
+                                     const nlohmann::json& labels) {
+  std::vector<std::string> out;
+  for (const auto& k : keys) {
+    std::string p = prompt;
+    p.replace(p.find("{}"), 2, labels[k].get<std::string>());
+    out.push_back(p);
+  }
+  return out;
+}
+
+// Index of the best label for image i.
+size_t best_label(const std::vector<float>& images, size_t i, const std::vector<float>& texts,
+                  size_t dim, float logit_scale) {
+  const std::span<const float> image(images.data() + i * dim, dim);
+  const auto probs = label_probs(image, texts, logit_scale);
+  return static_cast<size_t>(std::max_element(probs.begin(), probs.end()) - probs.begin());
+}
+
 // Loads the model and embeds the held-out images once for all tests.
 class EmojiModel : public ::testing::Test {
  protected:
@@ -218,35 +258,17 @@ TEST_F(EmojiModel, HeldOutNameRetrievalPerLanguage) {
 
 // Zero-shot: each held-out emoji against "a picture of <group>" for the emoji groups.
 TEST_F(EmojiModel, ZeroShotGroupAccuracy) {
-  std::vector<std::string> groups, prompts;
-  const std::string prompt = eval_["group_prompt"];
-  for (const auto& g : eval_["groups"]) {
-    groups.push_back(g);
-    std::string p = prompt;
-    p.replace(p.find("{}"), 2, eval_["group_labels"][g.get<std::string>()].get<std::string>());
-    prompts.push_back(p);
+  const auto groups = eval_["groups"].get<std::vector<std::string>>();
+  const auto texts = unit_rows(clip_->embed_texts(prompts_for(eval_["group_prompt"], groups, eval_["group_labels"])), dim_);
+  Tally tally;
+  for (size_t i = 0; i < heldout_.size(); ++i) {
+    const size_t best = best_label(images_, i, texts, dim_, clip_->model().logit_scale());
+    tally.add(heldout_[i]["group"], groups[best] == heldout_[i]["group"].get<std::string>());
   }
-  const auto texts = unit_rows(clip_->embed_texts(prompts), dim_);
-  const auto& items = heldout_;
-  std::map<std::string, std::pair<int, int>> per_group;  // correct, total
-  int correct = 0;
-  for (size_t i = 0; i < items.size(); ++i) {
-    const std::span<const float> image(images_.data() + i * dim_, dim_);
-    const auto probs = label_probs(image, texts, clip_->model().logit_scale());
-    const size_t best = static_cast<size_t>(std::max_element(probs.begin(), probs.end()) - probs.begin());
-    const std::string gold = items[i]["group"];
-    const bool ok = groups[best] == gold;
-    correct += ok;
-    per_group[gold].first += ok;
-    per_group[gold].second += 1;
-  }
-  const double accuracy = static_cast<double>(correct) / items.size();
-  std::printf("\nZero-shot group accuracy: %.3f over %zu held-out emoji, %zu groups (chance %.3f)\n",
-              accuracy, items.size(), groups.size(), 1.0 / groups.size());
-  std::printf("| group | accuracy | emoji |\n| --- | --- | --- |\n");
-  for (const auto& [g, ct] : per_group)
-    std::printf("| %s | %.3f | %d |\n", g.c_str(), static_cast<double>(ct.first) / ct.second, ct.second);
-  EXPECT_GE(accuracy, kGroupAccuracyFloor);
+  std::printf("\nZero-shot group accuracy: %.3f over %d held-out emoji, %zu groups (chance %.3f)\n",
+              tally.accuracy(), tally.total, groups.size(), 1.0 / groups.size());
+  tally.print("group", "emoji");
+  EXPECT_GE(tally.accuracy(), kGroupAccuracyFloor);
 }
 
 // The held-out keywords never appeared as training captions: retrieve the emoji they
@@ -292,14 +314,6 @@ std::vector<float> embed_section(const Clip& clip, const nlohmann::json& images,
   return unit_rows(clip.embed_image_files(files), dim);
 }
 
-// Index of the best label for image i.
-size_t best_label(const std::vector<float>& images, size_t i, const std::vector<float>& texts,
-                  size_t dim, float logit_scale) {
-  const std::span<const float> image(images.data() + i * dim, dim);
-  const auto probs = label_probs(image, texts, logit_scale);
-  return static_cast<size_t>(std::max_element(probs.begin(), probs.end()) - probs.begin());
-}
-
 TEST_F(EmojiModel, CommonObjectsZeroShotPerLanguage) {
   const auto& section = eval_["common_objects"];
   const auto& items = section["images"];
@@ -321,30 +335,21 @@ TEST_F(EmojiModel, CommonObjectsZeroShotPerLanguage) {
     const auto labels = section["labels"][lang].get<std::vector<std::string>>();
     ASSERT_EQ(labels.size(), objects.size());
     const auto texts = unit_rows(clip_->embed_texts(labels), dim_);
-    std::map<std::string, std::pair<int, int>> per_bg;  // correct, total
-    int correct = 0, total = 0, clip_correct = 0, clip_total = 0;
+    Tally emoji, drawings;
     for (size_t i = 0; i < items.size(); ++i) {
       const size_t best = best_label(images, i, texts, dim_, clip_->model().logit_scale());
       const bool ok = objects[best] == items[i]["object"].get<std::string>();
-      if (items[i]["kind"] == "emoji") {
-        correct += ok;
-        ++total;
-        per_bg[items[i]["background"]].first += ok;
-        per_bg[items[i]["background"]].second += 1;
-      } else {
-        clip_correct += ok;
-        ++clip_total;
-      }
+      (items[i]["kind"] == "emoji" ? emoji : drawings).add(items[i]["background"], ok);
     }
-    ASSERT_GT(total, 0);
-    const double accuracy = static_cast<double>(correct) / total;
-    std::printf("| %s | %.3f (%d/%d) |", lang.c_str(), accuracy, correct, total);
+    ASSERT_GT(emoji.total, 0);
+    const double accuracy = emoji.accuracy();
+    std::printf("| %s | %.3f (%d/%d) |", lang.c_str(), accuracy, emoji.correct, emoji.total);
     for (const auto& b : backgrounds)
-      std::printf(" %d/%d |", per_bg[b].first, per_bg[b].second);
-    std::printf(" %d/%d |\n", clip_correct, clip_total);
+      std::printf(" %d/%d |", emoji.per_key[b].first, emoji.per_key[b].second);
+    std::printf(" %d/%d |\n", drawings.correct, drawings.total);
     EXPECT_GE(accuracy, kCommonObjectFloors.at(lang)) << lang;
-    if (lang == "en" && clip_total > 0) {
-      EXPECT_GE(static_cast<double>(clip_correct) / clip_total, kCommonClipArtFloor);
+    if (lang == "en" && drawings.total > 0) {
+      EXPECT_GE(drawings.accuracy(), kCommonClipArtFloor);
     }
   }
 }
@@ -352,33 +357,18 @@ TEST_F(EmojiModel, CommonObjectsZeroShotPerLanguage) {
 TEST_F(EmojiModel, HeldOutClipArtCategoryAccuracy) {
   const auto& section = eval_["clipart"];
   const auto& items = section["images"];
-  std::vector<std::string> categories, prompts;
-  const std::string prompt = section["prompt"];
-  for (const auto& c : section["categories"]) {
-    categories.push_back(c);
-    std::string p = prompt;
-    p.replace(p.find("{}"), 2, section["labels"][c.get<std::string>()].get<std::string>());
-    prompts.push_back(p);
-  }
-  const auto texts = unit_rows(clip_->embed_texts(prompts), dim_);
+  const auto categories = section["categories"].get<std::vector<std::string>>();
+  const auto texts = unit_rows(clip_->embed_texts(prompts_for(section["prompt"], categories, section["labels"])), dim_);
   const auto images = embed_section(*clip_, items, dim_);
-  std::map<std::string, std::pair<int, int>> per_category;
-  int correct = 0;
+  Tally tally;
   for (size_t i = 0; i < items.size(); ++i) {
     const size_t best = best_label(images, i, texts, dim_, clip_->model().logit_scale());
-    const std::string gold = items[i]["category"];
-    const bool ok = categories[best] == gold;
-    correct += ok;
-    per_category[gold].first += ok;
-    per_category[gold].second += 1;
+    tally.add(items[i]["category"], categories[best] == items[i]["category"].get<std::string>());
   }
-  const double accuracy = static_cast<double>(correct) / items.size();
-  std::printf("\nHeld-out clip art, zero-shot category: %.3f over %zu drawings, %zu categories (chance %.3f)\n",
-              accuracy, items.size(), categories.size(), 1.0 / categories.size());
-  std::printf("| category | accuracy | drawings |\n| --- | --- | --- |\n");
-  for (const auto& [c, ct] : per_category)
-    std::printf("| %s | %.3f | %d |\n", c.c_str(), static_cast<double>(ct.first) / ct.second, ct.second);
-  EXPECT_GE(accuracy, kClipArtCategoryFloor);
+  std::printf("\nHeld-out clip art, zero-shot category: %.3f over %d drawings, %zu categories (chance %.3f)\n",
+              tally.accuracy(), tally.total, categories.size(), 1.0 / categories.size());
+  tally.print("category", "drawings");
+  EXPECT_GE(tally.accuracy(), kClipArtCategoryFloor);
 }
 
 }  // namespace
