@@ -139,7 +139,7 @@ def main():
     p = argparse.ArgumentParser(description="(Re)write the robustness sets into eval.json")
     p.add_argument("--eval-out", default="tests/data/emoji-eval")
     p.add_argument("--seed", type=int, default=20240501)
-    p.add_argument("--train-common", action="store_true", help="as train.py's")
+    p.add_argument("--train-common", action=argparse.BooleanOptionalAction, default=True, help="as train.py's")
     a = p.parse_args()
     emoji = data.load_all()
     keep = {v[0] for v in clipart.COMMON_OBJECTS.values()} if a.train_common else ()

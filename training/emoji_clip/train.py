@@ -276,23 +276,26 @@ def build_parser():
     p.add_argument("--text-layers", type=int, default=3)
     p.add_argument("--embed-dim", type=int, default=256)
     p.add_argument("--context-length", type=int, default=32)
-    p.add_argument("--views", type=int, default=12)
+    # Defaults: issue 16's recipe (the shipped model). Issue 4's emoji-only model was
+    # --views 12 --clipart-batch 0 --augment emoji --steps 2200 --eval-every 250
+    # --lang-weights "" --bare-p 0 --no-train-common.
+    p.add_argument("--views", type=int, default=24)
     p.add_argument("--clipart-views", type=int, default=6)
-    p.add_argument("--clipart-batch", type=int, default=0,
-                   help="clip-art drawings per batch (0: emoji only, the shipped model; issue 16's trial: 48)")
-    p.add_argument("--augment", choices=["emoji", "robust"], default="emoji",
-                   help="emoji: issue 4's solid-colour renders (the shipped model); robust: augment.py")
+    p.add_argument("--clipart-batch", type=int, default=24,
+                   help="clip-art drawings per batch (0: emoji only, issue 4's model)")
+    p.add_argument("--augment", choices=["emoji", "robust"], default="robust",
+                   help="emoji: issue 4's solid-colour renders; robust: augment.py (the shipped model)")
     p.add_argument("--batch", type=int, default=128)
-    p.add_argument("--steps", type=int, default=2200)
+    p.add_argument("--steps", type=int, default=4800)
     p.add_argument("--lr", type=float, default=5e-4)
     p.add_argument("--wd", type=float, default=0.1)
     p.add_argument("--warmup", type=int, default=100)
-    p.add_argument("--eval-every", type=int, default=250)
-    p.add_argument("--lang-weights", default="",
-                   help="caption language weights, e.g. en:3,zh:2,ja:2 (others 1; default: uniform)")
-    p.add_argument("--bare-p", type=float, default=0.0,
+    p.add_argument("--eval-every", type=int, default=400)
+    p.add_argument("--lang-weights", default="en:3,zh:2,ja:2",
+                   help="caption language weights (others 1; \"\": uniform)")
+    p.add_argument("--bare-p", type=float, default=0.3,
                    help="probability that an emoji caption is a bare name or keyword, no template")
-    p.add_argument("--train-common", action="store_true",
+    p.add_argument("--train-common", action=argparse.BooleanOptionalAction, default=True,
                    help="never hold out the emoji of the ten common objects (issue 16)")
     p.add_argument("--init", default="", help="start from these weights (safetensors; needs --reuse-merges)")
     p.add_argument("--no-export", action="store_true", help="train and evaluate only")
