@@ -9,7 +9,6 @@ background of the evaluation set was ever seen in training. Photos that show obj
 we caption (chelsea: a cat; rocket: a rocket) are left out.
 """
 import io
-import random
 
 import numpy as np
 from PIL import Image, ImageFilter

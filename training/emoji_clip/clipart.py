@@ -39,6 +39,12 @@ COMMON_OBJECTS = {
     "guitar": ("\U0001F3B8", "吉他", "ギター", ["guitar"], ["recreation"]),
 }
 
+
+def common_emoji():
+    """The emoji sequences of the ten common objects."""
+    return {v[0] for v in COMMON_OBJECTS.values()}
+
+
 GENERIC_KEYWORDS = {
     "clip art", "clipart", "image", "media", "public domain", "svg", "png", "externalsource",
     "openclipart", "open clip art", "drawing", "illustration", "picture", "cartoon",

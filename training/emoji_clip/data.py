@@ -5,14 +5,12 @@ held-out split, caption templates and augmented renderings.
 Everything is deterministic given the seed.
 """
 import html
-import math
 import random
 import re
 import unicodedata
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
 
-import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
 EMOJI_TEST = "/usr/share/unicode/emoji/emoji-test.txt"

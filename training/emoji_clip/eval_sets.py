@@ -53,7 +53,6 @@ def category_label(top):
 
 def write(ev_dir, seed, emoji, glyphs, items, clip_eval_idx, common):
     """Writes ev_dir/common/*.png and ev_dir/clipart/*.png; returns the JSON sections."""
-    import data
     os.makedirs(os.path.join(ev_dir, "common"), exist_ok=True)
     os.makedirs(os.path.join(ev_dir, "clipart"), exist_ok=True)
     eval_photos = augment.photos(augment.EVAL_PHOTOS)
@@ -142,8 +141,7 @@ def main():
     p.add_argument("--train-common", action=argparse.BooleanOptionalAction, default=True, help="as train.py's")
     a = p.parse_args()
     emoji = data.load_all()
-    keep = {v[0] for v in clipart.COMMON_OBJECTS.values()} if a.train_common else ()
-    _, eval_idx, _ = data.split(emoji, a.seed, keep=keep)
+    _, eval_idx, _ = data.split(emoji, a.seed, keep=clipart.common_emoji() if a.train_common else ())
     glyphs = [data.render_glyph(e.seq) for e in emoji]
     items = clipart.load_index()
     _, clip_eval_idx, common = clipart.split(items, a.seed)

@@ -5,7 +5,6 @@
 Seeded and deterministic on one machine (same torch build and thread count).
 """
 import argparse
-import json
 import math
 import os
 import random
@@ -181,7 +180,6 @@ def encode_text_bucketed(model, rows, buckets=4):
     """encode_text on length-sorted chunks, each cut to its own longest caption: the
     causal mask makes positions after EOT irrelevant, so this is exact and cheaper."""
     order = sorted(range(len(rows)), key=lambda r: sum(1 for x in rows[r] if x))
-    out = [None] * len(rows)
     step = (len(rows) + buckets - 1) // buckets
     feats = []
     for b in range(0, len(rows), step):
@@ -305,7 +303,7 @@ def build_parser():
 
 
 def common_keep(a):
-    return {v[0] for v in clipart.COMMON_OBJECTS.values()} if a.train_common else set()
+    return clipart.common_emoji() if a.train_common else set()
 
 
 def lang_weights(spec):
