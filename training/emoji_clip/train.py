@@ -185,7 +185,7 @@ def encode_text_bucketed(model, rows, buckets=4):
     for b in range(0, len(rows), step):
         idx = order[b:b + step]
         feats.append((idx, model.encode_text(batch_text([rows[r] for r in idx]))))
-    full = torch.empty(len(rows), feats[0][1].shape[1])
+    full = torch.empty(len(rows), feats[0][1].shape[1], dtype=feats[0][1].dtype)
     for idx, f in feats:
         full = full.index_copy(0, torch.tensor(idx), f)
     return full
@@ -276,7 +276,7 @@ def build_parser():
     p.add_argument("--context-length", type=int, default=32)
     # Defaults: issue 16's recipe (the shipped model). Issue 4's emoji-only model was
     # --views 12 --clipart-batch 0 --augment emoji --steps 2200 --eval-every 250
-    # --lang-weights "" --bare-p 0 --no-train-common.
+    # --lang-weights "" --bare-p 0 --no-train-common --no-bf16.
     p.add_argument("--views", type=int, default=24)
     p.add_argument("--clipart-views", type=int, default=6)
     p.add_argument("--clipart-batch", type=int, default=24,
@@ -284,12 +284,12 @@ def build_parser():
     p.add_argument("--augment", choices=["emoji", "robust"], default="robust",
                    help="emoji: issue 4's solid-colour renders; robust: augment.py (the shipped model)")
     p.add_argument("--batch", type=int, default=128)
-    p.add_argument("--steps", type=int, default=4800)
+    p.add_argument("--steps", type=int, default=6000)
     p.add_argument("--lr", type=float, default=5e-4)
     p.add_argument("--wd", type=float, default=0.1)
     p.add_argument("--warmup", type=int, default=100)
     p.add_argument("--eval-every", type=int, default=400)
-    p.add_argument("--lang-weights", default="en:3,zh:2,ja:2",
+    p.add_argument("--lang-weights", default="en:3,zh:2,ja:3",
                    help="caption language weights (others 1; \"\": uniform)")
     p.add_argument("--bare-p", type=float, default=0.3,
                    help="probability that an emoji caption is a bare name or keyword, no template")
@@ -298,6 +298,9 @@ def build_parser():
     p.add_argument("--init", default="", help="start from these weights (safetensors; needs --reuse-merges)")
     p.add_argument("--no-export", action="store_true", help="train and evaluate only")
     p.add_argument("--reuse-merges", action="store_true", help="keep an existing merges.txt in --out")
+    p.add_argument("--bf16", action=argparse.BooleanOptionalAction, default=True,
+                   help="bf16 autocast for the towers' forward pass (fp32 weights, loss and optimiser); "
+                        "--no-bf16: all fp32, as issue 4's model and the first issue-16 model were trained")
     p.add_argument("--time-only", action="store_true", help="time 30 steps and stop")
     return p
 
@@ -423,8 +426,11 @@ def main():
         target = torch.tensor([[1.0 if i in caps.owners[t] else 0.0 for t in texts] for i in batch])
         for g in opt.param_groups:
             g["lr"] = lr_at(step)
-        img_f = F.normalize(model.encode_image(to_tensor(imgs)), dim=-1)
-        txt_f = F.normalize(encode_text_bucketed(model, [caps.ids[t] for t in texts]), dim=-1)
+        with torch.autocast("cpu", dtype=torch.bfloat16, enabled=a.bf16):
+            img_f = model.encode_image(to_tensor(imgs))
+            txt_f = encode_text_bucketed(model, [caps.ids[t] for t in texts])
+        img_f = F.normalize(img_f.float(), dim=-1)
+        txt_f = F.normalize(txt_f.float(), dim=-1)
         logits = model.logit_scale.exp() * img_f @ txt_f.t()
         loss_i = -(target / target.sum(1, keepdim=True) * F.log_softmax(logits, 1)).sum(1).mean()
         loss_t = -(target.t() / target.t().sum(1, keepdim=True) * F.log_softmax(logits.t(), 1)).sum(1).mean()
